@@ -1,0 +1,39 @@
+// HiF8 over contiguous arrays of float32, float16 and bfloat16.
+//
+// `first_index` is the flat index of in[0] in the logical tensor: stochastic
+// rounding draws its random bits from (seed, flat index), so splitting an
+// array into pieces gives the same codes as converting it whole.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "hifloat/hif8.h"
+#include "hifloat/format.h"
+#include "hifloat/ieee16.h"
+
+namespace hifloat {
+
+void hif8_encode(std::span<const float> in, std::span<uint8_t> out, const Hif8Options& opt = {},
+                 uint64_t first_index = 0);
+void hif8_encode(std::span<const float16> in, std::span<uint8_t> out, const Hif8Options& opt = {},
+                 uint64_t first_index = 0);
+void hif8_encode(std::span<const bfloat16> in, std::span<uint8_t> out, const Hif8Options& opt = {},
+                 uint64_t first_index = 0);
+
+void hif8_decode(std::span<const uint8_t> in, std::span<float> out);
+void hif8_decode(std::span<const uint8_t> in, std::span<float16> out);
+void hif8_decode(std::span<const uint8_t> in, std::span<bfloat16> out);
+
+// decode(encode(x)) in the input's type.
+void hif8_fake_quant(std::span<const float> in, std::span<float> out, const Hif8Options& opt = {},
+                     uint64_t first_index = 0);
+void hif8_fake_quant(std::span<const float16> in, std::span<float16> out, const Hif8Options& opt = {},
+                     uint64_t first_index = 0);
+void hif8_fake_quant(std::span<const bfloat16> in, std::span<bfloat16> out, const Hif8Options& opt = {},
+                     uint64_t first_index = 0);
+
+// Options of a parsed `hif8[:...]` format string.
+Hif8Options hif8_options(const FormatSpec& spec);
+
+}  // namespace hifloat

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh machine: installs dependencies, builds with
+# warnings as errors, runs unit, golden and exhaustive tests, then rebuilds
+# under AddressSanitizer + UndefinedBehaviorSanitizer and runs the unit tests again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+JOBS=${JOBS:-$(nproc)}
+
+scripts/install-deps.sh
+
+echo "== release build"
+cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DHIFLOAT_WERROR=ON >/dev/null
+cmake --build build/release -j "$JOBS"
+echo "== unit and golden tests"
+ctest --test-dir build/release -L unit --output-on-failure -j "$JOBS"
+echo "== exhaustive tests"
+ctest --test-dir build/release -L exhaustive --output-on-failure
+
+echo "== ASan + UBSan build"
+cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHIFLOAT_WERROR=ON \
+  -DHIFLOAT_SANITIZE=ON -DHIFLOAT_BUILD_BENCH=OFF >/dev/null
+cmake --build build/asan -j "$JOBS"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build/asan -L unit --output-on-failure -j "$JOBS"

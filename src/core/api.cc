@@ -1,0 +1,47 @@
+#include <functional>
+#include <map>
+
+#include "formats/formats.h"
+#include "hifloat/codec.h"
+#include "hifloat/error.h"
+
+namespace hifloat {
+
+std::unique_ptr<Codec> make_codec(const FormatSpec& spec) {
+  using Factory = std::unique_ptr<Codec> (*)(const FormatSpec&);
+  static const std::map<std::string, Factory> factories = {
+      {"hif8", make_hif8_codec},
+  };
+  const auto it = factories.find(spec.name);
+  if (it == factories.end()) throw Error("format '" + spec.name + "' is not implemented yet");
+  return it->second(spec);
+}
+
+std::unique_ptr<Codec> make_codec(std::string_view format) { return make_codec(parse_format(format)); }
+
+Packed encode(const FormatSpec& format, const float* x, const Shape& shape, int axis, const ExecOptions& exec) {
+  (void)exec;
+  const auto codec = make_codec(format);
+  Packed p;
+  p.format = format;
+  p.shape = shape;
+  p.axis = normalize_axis(shape, axis);
+  p.data.resize(codec->packed_bytes(shape, p.axis));
+  codec->quantize(x, shape, p.axis, p.data);
+  return p;
+}
+
+void decode(const Packed& packed, float* out, const ExecOptions& exec) {
+  (void)exec;
+  const auto codec = make_codec(packed.format);
+  codec->dequantize(packed.data, packed.shape, packed.axis, out);
+}
+
+void fake_quant(const FormatSpec& format, const float* x, const Shape& shape, int axis, float* out,
+                const ExecOptions& exec) {
+  (void)exec;
+  const auto codec = make_codec(format);
+  codec->fake_quant(x, shape, normalize_axis(shape, axis), out);
+}
+
+}  // namespace hifloat
