@@ -49,7 +49,8 @@ class SafetensorsReader {
   static constexpr uint64_t kMaxHeaderBytes = 100'000'000;
 
   // Maps `path` read-only and validates its header. Throws Error naming the
-  // file, the tensor and what was expected.
+  // file, the tensor and what was expected. (As with any mapping, the file
+  // must not be truncated by another process while the reader lives.)
   explicit SafetensorsReader(const std::string& path);
   // Reads a file image held in memory (not copied: `bytes` must outlive the
   // reader). `name` is used in error messages.
