@@ -54,10 +54,13 @@ def main(argv):
         if s.get("best"):
             label += "  best"
         ax.plot(xs, ys, marker="o", markersize=3, linewidth=1.2, label=label)
-    if exact_y is not None:
+    if exact_y is not None and any(y == float("inf") for line in ax.get_lines() for y in line.get_ydata()):
+        # Exact tensors sit on a dotted line above every finite value.
         for line in ax.get_lines():
-            ydata = [exact_y if y == float("inf") else y for y in line.get_ydata()]
-            line.set_ydata(ydata)
+            line.set_ydata([exact_y if y == float("inf") else y for y in line.get_ydata()])
+        ax.axhline(exact_y, color="grey", linestyle=":", linewidth=1)
+        ax.annotate("exact (no error)", (0, exact_y), xytext=(2, 3), textcoords="offset points", fontsize=7)
+        ax.set_ylim(top=exact_y + 3)
     names = [t["name"] for t in tensors]
     ax.set_xticks(xs)
     ax.set_xticklabels([n if len(n) <= 48 else "..." + n[-45:] for n in names], rotation=90, fontsize=6)
