@@ -69,7 +69,7 @@ def main(argv):
     files = ", ".join(os.path.basename(p) for p in report["files"])
     ax.set_title(f"Quantization SQNR per tensor: {files} (axis {report['axis']})")
     ax.grid(True, axis="y", alpha=0.3)
-    ax.legend(fontsize=8, loc="best", ncol=2)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.005, 1.0), borderaxespad=0)
     fig.tight_layout()
     tmp = png_path + ".tmp.png"
     fig.savefig(tmp)
