@@ -1,3 +1,8 @@
+// GCC 12 reports a false -Wmaybe-uninitialized inside libstdc++'s <regex> when
+// optimising with sanitizers (GCC bug 105562).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include "hifloat/recipe.h"
 
 #include <algorithm>
