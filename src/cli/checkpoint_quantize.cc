@@ -4,7 +4,9 @@
 // input into a temporary file renamed into place at the end, so memory stays
 // bounded by the largest tensor and an interrupted run leaves no OUT.
 #include <cstdio>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
