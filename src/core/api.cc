@@ -11,6 +11,10 @@ std::unique_ptr<Codec> make_codec(const FormatSpec& spec) {
   using Factory = std::unique_ptr<Codec> (*)(const FormatSpec&);
   static const std::map<std::string, Factory> factories = {
       {"hif8", make_hif8_codec},
+      {"hif4", make_hif4_codec},
+      {"hifx2", make_hifx2_codec},
+      {"hifx3", make_hifx3_codec},
+      {"hifx5", make_hifx5_codec},
   };
   const auto it = factories.find(spec.name);
   if (it == factories.end()) throw Error("format '" + spec.name + "' is not implemented yet");
