@@ -290,6 +290,38 @@ TEST(Nvfp4, TensorScaleOffAgreesWithIndependentReferenceOnRandomTensors) {
   EXPECT_GT(count, 1000000);
 }
 
+// §2 step 2: s_raw = RN32(RN32(bmax/6)/g). Other orders (bmax/(6g), or a
+// reciprocal encode scale as in TransformerEngine) differ in the last bit of
+// s_raw, which matters when s_raw is next to an E4M3 midpoint. Search such
+// blocks and check the scale code follows the spec's order.
+TEST(Nvfp4, BlockScaleFollowsTheSpecsDivisionOrder) {
+  Rng rng(7);
+  int differing = 0;
+  for (int trial = 0; trial < 200000 && differing < 300; ++trial) {
+    const float amax_t = static_cast<float>(std::ldexp(1.0 + rng.uniform(), rng.range(-60, 60)));
+    const float g = amax_t / 2688.0f;
+    const int c = rng.range(0x08, 0x7D);
+    const double mid = (e4m3_value(c) + e4m3_value(c + 1)) / 2;
+    const float base = static_cast<float>(6.0 * g * mid);
+    const float bmax = std::bit_cast<float>(std::bit_cast<uint32_t>(base) + static_cast<uint32_t>(rng.range(-3, 3)));
+    if (!(bmax <= amax_t)) continue;
+    const float spec_order = (bmax / 6.0f) / g;
+    const float other_orders[] = {bmax / (6.0f * g), (bmax / 6.0f) * (1.0f / g),
+                                  (bmax / 6.0f) * (2688.0f / amax_t)};  // the last: an encode scale as in TE
+    const int expect = testing::e4m3_grid().nearest(spec_order).code;
+    bool differs = false;
+    for (float o : other_orders) differs = differs || testing::e4m3_grid().nearest(o).code != expect;
+    if (!differs) continue;
+    ++differing;
+    std::vector<float> x(32, 0.0f);
+    x[0] = amax_t;
+    x[16] = bmax;
+    const Packed p = encode(kOn, x.data(), {2, 16}, 1);
+    ASSERT_EQ(p.data[4 + 9], expect) << "amax_t " << amax_t << " bmax " << bmax;
+  }
+  EXPECT_GT(differing, 100);
+}
+
 // Every E4M3 scale boundary: sf at and around each midpoint of the E4M3 grid
 // (subnormal steps included), through the tensor_scale=off path.
 TEST(Nvfp4, TensorScaleOffScaleRoundingAtEveryE4M3Midpoint) {
