@@ -35,7 +35,7 @@ class Rng {
 
 inline float bits_to_float(uint32_t u) { return std::bit_cast<float>(u); }
 
-// A value of `n` elements of one randomly chosen kind; specials sprinkled in
+// `n` values of one randomly chosen kind; specials sprinkled in
 // with probability `special_rate` per element.
 inline std::vector<float> adversarial_values(Rng& rng, size_t n, double special_rate) {
   std::vector<float> v(n);

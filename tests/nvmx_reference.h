@@ -23,7 +23,7 @@ class Grid {
     int code;
   };
 
-  // §1 float element: `fraction_bits` mantissa bits, exponent bias; codes
+  // §1 float element: `mbits` mantissa bits, exponent `bias`; codes
   // 0..last_code are finite.
   static Grid minifloat(int mbits, int bias, int last_code) {
     Grid g;

@@ -149,7 +149,9 @@ TEST(Mx, EveryScaleAndElementCodeDecodesPerSpec) {
 // §4.2: the shared exponent, including the fp32-log2 artefact, on every fp32
 // value from 1000 ulps below to 3 ulps above every power of two, against the
 // N(k) table. mxint8 (emax 0) shows E in [−127, 127]; mxfp4 (emax 2) shows
-// E up to 129.
+// E up to 129. This covers every input where the codec's fp32-rounded log2 could
+// change the floor: that needs log2(amax) within half an fp32 ulp below an
+// integer, i.e. amax within at most 44 ulps below a power of two.
 TEST(Mx, SharedExponentMatchesTheNkTableNearEveryPowerOfTwo) {
   const auto int8 = make_codec("mxint8");
   const auto fp4 = make_codec("mxfp4");
@@ -231,8 +233,10 @@ TEST(Mx, SpecialValues) {
   EXPECT_EQ(fq("mxfp8_e4m3", {511.0f, -500.0f}, {2}, 0), (std::vector<float>{448.0f, -448.0f}));
   EXPECT_EQ(fq("mxfp4", {7.99f, -7.0f}, {2}, 0), (std::vector<float>{6.0f, -6.0f}));
   EXPECT_EQ(fq("mxint8", {1.999f}, {1}, 0), (std::vector<float>{127.0f / 64}));
-  // The log2 artefact: 7.9999995 gives E = 3, so mxfp4's se = 1 and the value 8 → 6·2 = … saturates at 8.
+  // The log2 artefact: 7.9999995 gives E = 3, so mxfp4's se = 1 (code 0x80), A = 3.9999998
+  // rounds to 4 and decodes to 8.
   EXPECT_EQ(enc("mxfp4", {std::bit_cast<float>(0x40FFFFFFu)}, {1}, 0)[0], 0x80);
+  EXPECT_EQ(fq("mxfp4", {std::bit_cast<float>(0x40FFFFFFu)}, {1}, 0)[0], 8.0f);
 }
 
 TEST(Mx, InvalidPackedSizeIsAnError) {
