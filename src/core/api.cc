@@ -15,6 +15,13 @@ std::unique_ptr<Codec> make_codec(const FormatSpec& spec) {
       {"hifx2", make_hifx2_codec},
       {"hifx3", make_hifx3_codec},
       {"hifx5", make_hifx5_codec},
+      {"nvfp4", make_nvfp4_codec},
+      {"mxfp4", make_mx_codec},
+      {"mxfp6_e2m3", make_mx_codec},
+      {"mxfp6_e3m2", make_mx_codec},
+      {"mxfp8_e4m3", make_mx_codec},
+      {"mxfp8_e5m2", make_mx_codec},
+      {"mxint8", make_mx_codec},
   };
   const auto it = factories.find(spec.name);
   if (it == factories.end()) throw Error("format '" + spec.name + "' is not implemented yet");
