@@ -8,5 +8,9 @@
 namespace hifloat {
 
 std::unique_ptr<Codec> make_hif8_codec(const FormatSpec& spec);
+std::unique_ptr<Codec> make_fp8_e4m3_codec(const FormatSpec& spec);
+std::unique_ptr<Codec> make_fp8_e5m2_codec(const FormatSpec& spec);
+std::unique_ptr<Codec> make_int8_codec(const FormatSpec& spec);
+std::unique_ptr<Codec> make_int4_codec(const FormatSpec& spec);
 
 }  // namespace hifloat
