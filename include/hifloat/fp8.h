@@ -52,27 +52,27 @@ inline constexpr Layout kE5M2{2, 15, 0x7B, 0x7E, 0x7C};
 // RNE of a finite, non-zero magnitude (float64 bit pattern, sign cleared) onto
 // the grid of `L` extended upward without bound: returns the magnitude code,
 // which exceeds L.max_code exactly when the rounded value is above the largest
-// finite value (the caller then applies the overflow option). The result is
-// capped at 0x80 so that it always fits the comparison.
+// finite value (the caller then applies the overflow option). The largest
+// possible result is 0x80 (a carry out of the top binade).
 constexpr uint32_t round_magnitude(uint64_t abs_bits, const Layout& L) {
-  const int emin = 1 - L.bias;                            // smallest normal exponent
-  const int etop = (0x7F >> L.mbits) - L.bias;            // exponent of the top field (NaN/Inf binade)
-  const int e = static_cast<int>(abs_bits >> 52) - 1023;  // float64 subnormals give -1023
-  if (e > etop) return 0x80;                              // above every code: overflow
-  const uint64_t frac = abs_bits & 0xFFFFFFFFFFFFFull;
-  // Magnitude as sig * 2^(e - 52); quantum of the target binade is 2^(max(e, emin) - mbits).
-  const uint64_t sig = (e == -1023) ? frac : (frac | (1ull << 52));
+  const int emin = 1 - L.bias;                  // smallest normal exponent
+  const int etop = (0x7F >> L.mbits) - L.bias;  // exponent of the top field (the NaN/Inf binade)
+  const int field = static_cast<int>(abs_bits >> 52);
+  // The magnitude is exactly sig * 2^(e - 52); float64 subnormals have no implicit bit.
+  const int e = (field == 0 ? 1 : field) - 1023;
+  const uint64_t sig = (abs_bits & 0xFFFFFFFFFFFFFull) | (field == 0 ? 0 : 1ull << 52);
+  if (e > etop) return 0x80;  // above every code: overflow
+  // The quantum of the target binade is 2^(max(e, emin) - mbits).
   const int eb = e < emin ? emin : e;
   const int shift = 52 - L.mbits + (eb - e);  // bits of sig below the quantum
-  if (shift >= 64) return 0;                  // below a quarter of the smallest subnormal
+  if (shift >= 64) return 0;                  // far below half the smallest subnormal
   uint64_t n = sig >> shift;                  // units of the quantum, truncated
   const uint64_t rem = sig & ((1ull << shift) - 1u);
   const uint64_t half = 1ull << (shift - 1);
   if (rem > half || (rem == half && (n & 1u))) ++n;  // ties to the even code
   // For normals n = 2^mbits + mantissa; the code is (field << mbits) + mantissa
   // = n + (eb - emin) << mbits. For subnormals eb = emin and n is the code itself.
-  const uint64_t code = n + (static_cast<uint64_t>(eb - emin) << L.mbits);
-  return code > 0x80 ? 0x80u : static_cast<uint32_t>(code);
+  return static_cast<uint32_t>(n + (static_cast<uint64_t>(eb - emin) << L.mbits));
 }
 
 // Encodes per §5/§6 given the code to use on overflow (already chosen from the option).
