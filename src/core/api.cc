@@ -22,6 +22,10 @@ std::unique_ptr<Codec> make_codec(const FormatSpec& spec) {
       {"mxfp8_e4m3", make_mx_codec},
       {"mxfp8_e5m2", make_mx_codec},
       {"mxint8", make_mx_codec},
+      {"fp8_e4m3", make_fp8_e4m3_codec},
+      {"fp8_e5m2", make_fp8_e5m2_codec},
+      {"int8", make_int8_codec},
+      {"int4", make_int4_codec},
   };
   const auto it = factories.find(spec.name);
   if (it == factories.end()) throw Error("format '" + spec.name + "' is not implemented yet");
