@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs dependencies, builds with
 # warnings as errors, runs unit, golden and exhaustive tests, then rebuilds
-# under AddressSanitizer + UndefinedBehaviorSanitizer and runs the unit tests again.
+# under AddressSanitizer + UndefinedBehaviorSanitizer and runs the unit tests again,
+# then fuzzes the safetensors reader and packed decoders briefly (scripts/fuzz.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-$(nproc)}
@@ -22,3 +23,6 @@ cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHIFLOAT_WE
 cmake --build build/asan -j "$JOBS"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build/asan -L unit --output-on-failure -j "$JOBS"
+
+echo "== fuzzing"
+FUZZ_SECONDS=${FUZZ_SECONDS:-60} scripts/fuzz.sh
