@@ -20,6 +20,7 @@
 #include <numpy/arrayscalars.h>
 #include <numpy/ufuncobject.h>
 
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -429,9 +430,16 @@ int arr_argext(void* data, npy_intp n, npy_intp* index, void* /*arr*/) {
 // Casts
 
 // How a C type converts from and to double for the cast loops.
+// Float inputs are classified on their bits first: converting a signalling NaN
+// to double would raise FE_INVALID, which numpy reports as a cast warning.
 template <typename T>
 struct Conv {
-  static double to_double(T v) { return static_cast<double>(v); }
+  static uint8_t to_code(T v) {
+    if constexpr (std::is_same_v<T, float>) {
+      if ((std::bit_cast<uint32_t>(v) & 0x7FFFFFFFu) > 0x7F800000u) return hif8_detail::kNaN;
+    }
+    return encode(static_cast<double>(v));
+  }
   static T from_float(float v) {
     if constexpr (std::is_same_v<T, bool>) {
       return v != 0.0f;  // NaN is true, as in numpy
@@ -449,12 +457,18 @@ struct Conv {
 };
 template <>
 struct Conv<float16> {  // numpy's npy_half: IEEE binary16 bits
-  static double to_double(float16 v) { return static_cast<double>(static_cast<float>(v)); }
+  static uint8_t to_code(float16 v) {
+    if ((v.bits & 0x7FFFu) > 0x7C00u) return hif8_detail::kNaN;
+    return encode(static_cast<double>(static_cast<float>(v)));
+  }
   static float16 from_float(float v) { return float16(v); }  // exact for HiF8 values
 };
 template <>
 struct Conv<bfloat16> {  // ml_dtypes.bfloat16: the top 16 bits of a float32
-  static double to_double(bfloat16 v) { return static_cast<double>(static_cast<float>(v)); }
+  static uint8_t to_code(bfloat16 v) {
+    if ((v.bits & 0x7FFFu) > 0x7F80u) return hif8_detail::kNaN;
+    return encode(static_cast<double>(static_cast<float>(v)));
+  }
   static bfloat16 from_float(float v) { return bfloat16(v); }  // exact for HiF8 values
 };
 
@@ -463,7 +477,7 @@ template <typename T>
 void cast_to_hif8(void* from, void* to, npy_intp n, void* /*fromarr*/, void* /*toarr*/) {
   const T* in = static_cast<const T*>(from);
   uint8_t* out = static_cast<uint8_t*>(to);
-  for (npy_intp i = 0; i < n; ++i) out[i] = encode(Conv<T>::to_double(in[i]));
+  for (npy_intp i = 0; i < n; ++i) out[i] = Conv<T>::to_code(in[i]);
 }
 
 template <typename T>
