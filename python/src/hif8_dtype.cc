@@ -101,8 +101,8 @@ bool to_bits(PyObject* arg, uint8_t* out) {
       std::memcpy(out, PyArray_DATA(arr), 1);
       return true;
     }
-    PyObject* cast = PyArray_CastToType(arr, g_descr, 0);
     Py_INCREF(g_descr);  // PyArray_CastToType steals a reference to the descriptor
+    PyObject* cast = PyArray_CastToType(arr, g_descr, 0);
     if (cast == nullptr) return false;
     std::memcpy(out, PyArray_DATA(reinterpret_cast<PyArrayObject*>(cast)), 1);
     Py_DECREF(cast);
@@ -516,8 +516,11 @@ bool register_all_casts() {
       register_casts<npy_ulong>(NPY_ULONG) && register_casts<npy_longlong>(NPY_LONGLONG) &&
       register_casts<npy_ulonglong>(NPY_ULONGLONG);
   if (!ok) return false;
-  // Safe (exact) casts: every HiF8 value is a float16, float32, float64; only
-  // bool converts into HiF8 exactly.
+  // Safe (exact) casts, which numpy also uses to promote mixed operations:
+  // every HiF8 value is a float16, float32 and float64, so hifloat8 with
+  // float16 promotes to float16 (and, as float16 arrays do under NEP 50,
+  // hifloat8 + a Python float computes in float16). Only bool converts into
+  // HiF8 exactly.
   for (int to : {NPY_HALF, NPY_FLOAT, NPY_DOUBLE, NPY_LONGDOUBLE}) {
     if (!register_can_cast(g_type_num, to)) return false;
   }
