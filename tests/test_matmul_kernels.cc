@@ -103,3 +103,54 @@ TEST(MatmulKernels, DenseBf16EqualsWidenedFp32) {
 
 }  // namespace
 }  // namespace hifloat
+
+namespace hifloat {
+namespace {
+
+void check_packed_hif4() {
+  uint64_t seed = 900;
+  for (const Shape3& s : kShapes) {
+    for (bool as_linear : {false, true}) {
+      const Packed a = random_hif4_units({s.m, s.k}, 1, ++seed, 0.02);
+      const Packed b = as_linear ? random_hif4_units({s.n, s.k}, 1, ++seed, 0.02)
+                                 : random_hif4_units({s.k, s.n}, 0, ++seed, 0.02);
+      for (Accumulation acc : {Accumulation::kFp32, Accumulation::kExact, Accumulation::kFp32Truncate}) {
+        std::vector<float> want(static_cast<size_t>(s.m * s.n)), got(want.size());
+        MatmulOptions opt;
+        opt.accumulation = acc;
+        opt.reference = true;
+        as_linear ? linear(a, b, want.data(), opt) : matmul(a, b, want.data(), opt);
+        for (int threads : {1, 2}) {
+          opt.reference = false;
+          opt.threads = threads;
+          std::fill(got.begin(), got.end(), -7.0f);
+          as_linear ? linear(a, b, got.data(), opt) : matmul(a, b, got.data(), opt);
+          EXPECT_TRUE(same_bits(got, want)) << "m=" << s.m << " n=" << s.n << " k=" << s.k << " "
+                                            << accumulation_name(acc) << " threads=" << threads;
+        }
+      }
+    }
+  }
+}
+
+TEST(MatmulKernels, Hif4TimesHif4) {
+  for_each_target([] { check_packed_hif4(); });
+}
+
+// Wide scale spread: unit products from 2^-100 to 2^40 stress the fp32 and truncating adds.
+TEST(MatmulKernels, Hif4TimesHif4WideScales) {
+  const Packed a = random_hif4_units({7, 640}, 1, 1, 0.0, 30), b = random_hif4_units({45, 640}, 1, 2, 0.0, 30);
+  for (Accumulation acc : {Accumulation::kFp32, Accumulation::kExact, Accumulation::kFp32Truncate}) {
+    std::vector<float> want(7 * 45), got(want.size());
+    MatmulOptions opt;
+    opt.accumulation = acc;
+    opt.reference = true;
+    linear(a, b, want.data(), opt);
+    opt.reference = false;
+    linear(a, b, got.data(), opt);
+    EXPECT_TRUE(same_bits(got, want)) << accumulation_name(acc);
+  }
+}
+
+}  // namespace
+}  // namespace hifloat
