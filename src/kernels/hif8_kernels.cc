@@ -1,0 +1,335 @@
+// HiF8 encode / decode / fake-quant kernels (spec/HIF8.md), compiled once per
+// Highway target and dispatched at run time.
+//
+// The encoder works on float32 bit patterns in 32-bit integer lanes, so it is
+// exact and immune to the FPU's flush-to-zero/denormals-are-zero modes. It
+// mirrors hif8_encode (include/hifloat/hif8.h) on the float32 grid:
+//   - the binade 2^E of |x| fixes how many mantissa bits HiF8 keeps (3 for
+//     |E| <= 3, 2 for |E| <= 7, 1 for |E| <= 15, none for the denormal powers
+//     2^-22..2^-16), i.e. the grid step `ulp` in float32 mantissa units;
+//   - truncating to that step gives the lower neighbour, adding `ulp` the upper
+//     one (a carry into the exponent is exactly the next binade's first value);
+//   - the rounding mode decides from the remainder; special magnitudes
+//     (|x| < 2^-22, >= 49152, the stochastic overflow above 32768, Inf, NaN)
+//     then override the result, in the reference's order.
+// The result is the float32 value of the HiF8 code (what fake-quant returns);
+// encoding maps it to the code through kHif8CodeOfTop12.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "kernels/hif8_kernels.cc"
+#include <hwy/foreach_target.h>  // IWYU pragma: keep
+#include <hwy/highway.h>
+
+#include <algorithm>
+#include <cstring>
+#include <type_traits>
+
+#include "hifloat/hif8.h"
+#include "hifloat/ieee16.h"
+#include "kernels/hif8_tables.h"
+#include "kernels/philox-inl.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace hifloat::kernels::HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+using DI = hn::ScalableTag<int32_t>;
+using VI = hn::Vec<DI>;
+
+// a >= b on i32 lanes (Highway 1.0.3 has integer >= only as !(a < b)).
+HWY_INLINE auto GeI(VI a, VI b) { return hn::Not(hn::Lt(a, b)); }
+
+// ---------------------------------------------------------------- inputs
+// Each element type as float32 bits in i32 lanes, exactly.
+
+HWY_INLINE VI LoadBits(DI di, const float* p) {
+  const hn::RebindToFloat<DI> df;
+  return hn::BitCast(di, hn::LoadU(df, p));
+}
+
+// binary16 -> float32 bits, as half_bits_to_float (ieee16.h) but in integers.
+HWY_INLINE VI HalfToFloatBits(DI di, VI h) {
+  const hn::RebindToFloat<DI> df;
+  const VI sign = hn::ShiftLeft<16>(hn::And(h, hn::Set(di, 0x8000)));
+  const VI mag = hn::And(h, hn::Set(di, 0x7FFF));
+  const VI exp = hn::And(h, hn::Set(di, 0x7C00));
+  // Normal: move the fields up 13 bits and rebias 15 -> 127; Inf/NaN: 31 -> 255.
+  VI bits = hn::Add(hn::ShiftLeft<13>(mag), hn::Set(di, 112 << 23));
+  bits = hn::IfThenElse(hn::Eq(exp, hn::Set(di, 0x7C00)), hn::Add(bits, hn::Set(di, 112 << 23)), bits);
+  // Subnormal: the value is mag * 2^-24; convert the integer exactly, then scale the exponent.
+  const VI sub = hn::Sub(hn::BitCast(di, hn::ConvertTo(df, mag)), hn::Set(di, 24 << 23));
+  const VI zero = hn::Zero(di);
+  bits = hn::IfThenElse(hn::Eq(exp, zero), hn::IfThenElseZero(hn::Ne(mag, zero), sub), bits);
+  return hn::Or(bits, sign);
+}
+
+HWY_INLINE VI LoadBits(DI di, const float16* p) {
+  const hn::Rebind<uint16_t, DI> d16;
+  return HalfToFloatBits(di, hn::PromoteTo(di, hn::LoadU(d16, reinterpret_cast<const uint16_t*>(p))));
+}
+
+HWY_INLINE VI LoadBits(DI di, const bfloat16* p) {
+  const hn::Rebind<uint16_t, DI> d16;
+  return hn::ShiftLeft<16>(hn::PromoteTo(di, hn::LoadU(d16, reinterpret_cast<const uint16_t*>(p))));
+}
+
+// ---------------------------------------------------------------- the rounding
+
+// float32 bits of decode(encode(x)) for float32 bits x. `k` = 2^24 - draw
+// (stochastic only: round up iff the remainder, in units of 2^-24 of the
+// step, is >= k); `ovf_mag` = the magnitude overflow produces (Inf or 32768).
+template <Rounding kR>
+HWY_INLINE VI QuantizeBits(DI di, VI x, VI k, VI ovf_mag) {
+  const hn::RebindToFloat<DI> df;
+  const VI sign = hn::And(x, hn::SignBit(di));
+  const VI a = hn::AndNot(hn::SignBit(di), x);
+  const VI ovf = hn::Or(sign, ovf_mag);
+
+  // Grid step inside binade E of |x| (clamped so that big inputs, overridden
+  // below anyway, cannot overflow the integer arithmetic).
+  const VI ac = hn::Min(a, hn::Set(di, 0x47800000));
+  const VI e = hn::Sub(hn::ShiftRight<23>(ac), hn::Set(di, 127));
+  const VI abs_e = hn::Abs(e);
+  const auto dml = hn::Lt(e, hn::Set(di, -15));  // 2^-22..2^-16: denormal powers, no mantissa
+  VI ulp = hn::Set(di, 1 << 22);                                                     // |E| 8..15: 1 bit
+  ulp = hn::IfThenElse(hn::Lt(abs_e, hn::Set(di, 8)), hn::Set(di, 1 << 21), ulp);    // |E| 4..7: 2 bits
+  ulp = hn::IfThenElse(hn::Lt(abs_e, hn::Set(di, 4)), hn::Set(di, 1 << 20), ulp);    // |E| 0..3: 3 bits
+  ulp = hn::IfThenElse(dml, hn::Set(di, 1 << 23), ulp);
+  const VI mask = hn::Sub(ulp, hn::Set(di, 1));
+  const VI rem = hn::And(ac, mask);
+  const VI trunc = hn::AndNot(mask, ac);
+  const VI half = hn::ShiftRight<1>(ulp);
+  const VI tiny_limit = hn::Set(di, 0x34800000);  // 2^-22, the smallest non-zero HiF8 magnitude
+  const VI tiny_mid = hn::Set(di, 0x34000000);    // 2^-23, its midpoint with 0
+
+  VI rounded = trunc;
+  auto tiny_up = hn::Lt(a, hn::Zero(di));  // all false
+  if constexpr (kR == Rounding::kAway) {
+    rounded = hn::Add(trunc, hn::IfThenElseZero(GeI(rem, half), ulp));
+    tiny_up = GeI(a, tiny_mid);
+  } else if constexpr (kR == Rounding::kEven) {
+    // Ties go to the code with LSB 0. With mantissa bits the code's LSB is the
+    // kept mantissa LSB, the bit `ulp` of |x|; for the denormal powers (code =
+    // E + 23, odd for even E) it is the float32 exponent's LSB (E + 127 odd),
+    // which is again the bit `ulp` = 2^23.
+    const auto lsb = hn::Ne(hn::And(ac, ulp), hn::Zero(di));
+    const auto up = hn::Or(hn::Gt(rem, half), hn::And(hn::Eq(rem, half), lsb));
+    rounded = hn::Add(trunc, hn::IfThenElseZero(up, ulp));
+    tiny_up = hn::Gt(a, tiny_mid);
+  } else if constexpr (kR == Rounding::kStochastic) {
+    // remainder scaled to 24 bits of the step: rem << (24 - log2(ulp)) = rem << (1 + mantissa bits).
+    VI scale = hn::Set(di, 2);                                                 // |E| 8..15
+    scale = hn::IfThenElse(hn::Lt(abs_e, hn::Set(di, 8)), hn::Set(di, 3), scale);
+    scale = hn::IfThenElse(hn::Lt(abs_e, hn::Set(di, 4)), hn::Set(di, 4), scale);
+    scale = hn::IfThenElse(dml, hn::Set(di, 1), scale);
+    rounded = hn::Add(trunc, hn::IfThenElseZero(GeI(rem << scale, k), ulp));
+    // Below 2^-22: up iff |x| * 2^46 >= k (both exact floats; compared as bits,
+    // which order like the values, with float32 subnormals never rounding up).
+    const VI scaled = hn::Add(a, hn::Set(di, 46 << 23));
+    const VI k_bits = hn::BitCast(di, hn::ConvertTo(df, k));
+    tiny_up = hn::And(GeI(a, hn::Set(di, 0x00800000)), GeI(scaled, k_bits));
+  }
+
+  VI r = hn::Or(sign, rounded);
+  r = hn::IfThenElse(GeI(rounded, hn::Set(di, 0x47400000)), ovf, r);  // rounded up onto the Inf pattern 49152
+  r = hn::IfThenElse(hn::Lt(a, tiny_limit), hn::IfThenElseZero(tiny_up, hn::Or(sign, tiny_limit)), r);
+  if constexpr (kR == Rounding::kStochastic) {
+    r = hn::IfThenElse(hn::Gt(a, hn::Set(di, 0x47000000)), ovf, r);  // above 32768: no upper neighbour
+  }
+  const VI sat = kR == Rounding::kZero ? hn::Or(sign, hn::Set(di, 0x47000000)) : ovf;
+  r = hn::IfThenElse(GeI(a, hn::Set(di, 0x47400000)), sat, r);  // |x| >= 49152 (finite)
+  r = hn::IfThenElse(hn::Eq(a, hn::Set(di, 0x7F800000)), ovf, r);  // +-Inf follows `overflow`
+  r = hn::IfThenElse(hn::Gt(a, hn::Set(di, 0x7F800000)), hn::Set(di, 0x7FC00000), r);  // NaN
+  return r;
+}
+
+// ---------------------------------------------------------------- outputs
+
+// Encode: the code whose value has these float32 bits.
+HWY_INLINE void StoreResult(DI di, VI r, uint8_t* p) {
+  const hn::RebindToUnsigned<DI> du;
+  const hn::Rebind<uint8_t, DI> d8;
+  const VI index = hn::BitCast(di, hn::ShiftRight<20>(hn::BitCast(du, r)));
+  const auto code = hn::GatherIndex(du, kHif8CodeOfTop12.data(), index);
+  hn::StoreU(hn::DemoteTo(d8, hn::BitCast(di, code)), d8, p);
+}
+
+HWY_INLINE void StoreResult(DI /*di*/, VI r, float* p) {
+  const hn::RebindToFloat<DI> df;
+  hn::StoreU(hn::BitCast(df, r), df, p);
+}
+
+// A HiF8 value (or Inf/NaN) as binary16 bits: exact, including the binary16
+// subnormals 2^-22 .. 1.5 * 2^-15.
+HWY_INLINE void StoreResult(DI di, VI r, float16* p) {
+  const hn::Rebind<uint16_t, DI> d16;
+  const VI inf = hn::Set(di, 0x7F800000);
+  const VI sign = hn::And(hn::ShiftRight<16>(r), hn::Set(di, 0x8000));
+  const VI mag = hn::AndNot(hn::SignBit(di), r);
+  VI h = hn::Sub(hn::ShiftRight<13>(mag), hn::Set(di, 112 << 10));  // normal: rebias 127 -> 15
+  // Below 2^-14: the significand in units of 2^-24 (exact for HiF8 values).
+  const VI sig = hn::Or(hn::And(mag, hn::Set(di, 0x7FFFFF)), hn::Set(di, 0x800000));
+  const VI shift = hn::Min(hn::Sub(hn::Set(di, 126), hn::ShiftRight<23>(mag)), hn::Set(di, 31));
+  h = hn::IfThenElse(hn::Lt(mag, hn::Set(di, 0x38800000)), sig >> shift, h);
+  h = hn::IfThenElseZero(hn::Ne(mag, hn::Zero(di)), h);
+  h = hn::IfThenElse(hn::Eq(mag, inf), hn::Set(di, 0x7C00), h);
+  h = hn::IfThenElse(hn::Gt(mag, inf), hn::Set(di, 0x7E00), h);
+  hn::StoreU(hn::DemoteTo(d16, hn::Or(h, sign)), d16, reinterpret_cast<uint16_t*>(p));
+}
+
+// A HiF8 value as bfloat16 bits: exact truncation (NaN 0x7FC00000 -> 0x7FC0).
+HWY_INLINE void StoreResult(DI di, VI r, bfloat16* p) {
+  const hn::Rebind<uint16_t, DI> d16;
+  const VI b = hn::And(hn::ShiftRight<16>(r), hn::Set(di, 0xFFFF));
+  hn::StoreU(hn::DemoteTo(d16, b), d16, reinterpret_cast<uint16_t*>(p));
+}
+
+// ---------------------------------------------------------------- loops
+
+// Elements per stochastic-draw batch (a multiple of every vector length).
+constexpr size_t kBatch = 2048;
+constexpr size_t kMaxLanes = HWY_MAX_BYTES / sizeof(int32_t);
+
+// Encode (Out = uint8_t) or fake-quantise (Out = In) n elements.
+template <Rounding kR, typename In, typename Out>
+void QuantizeRange(const In* HWY_RESTRICT in, Out* HWY_RESTRICT out, size_t n, uint32_t ovf_mag, uint64_t seed,
+                   uint64_t first) {
+  const DI di;
+  const hn::RebindToUnsigned<DI> du;
+  const size_t lanes = hn::Lanes(di);
+  const VI ovf = hn::Set(di, static_cast<int32_t>(ovf_mag));
+  const VI two24 = hn::Set(di, 1 << 24);
+  HWY_ALIGN uint32_t draw_buf[kR == Rounding::kStochastic ? kBatch + kDrawsSlack : 1];
+  for (size_t base = 0; base < n; base += kBatch) {
+    const size_t len = std::min(kBatch, n - base);
+    const uint32_t* draws = nullptr;
+    if constexpr (kR == Rounding::kStochastic) {
+      // Whole vectors of draws, so that the tail reads initialised entries.
+      draws = FillDraws(seed, first + base, (len + lanes - 1) / lanes * lanes, draw_buf);
+    }
+    const auto k_at = [&](size_t i) {
+      if constexpr (kR == Rounding::kStochastic) return hn::Sub(two24, hn::BitCast(di, hn::LoadU(du, draws + i)));
+      else return hn::Zero(di);
+    };
+    const In* src = in + base;
+    Out* dst = out + base;
+    size_t i = 0;
+    for (; i + lanes <= len; i += lanes) {
+      StoreResult(di, QuantizeBits<kR>(di, LoadBits(di, src + i), k_at(i), ovf), dst + i);
+    }
+    if (i < len) {  // tail: through zero-padded buffers of one vector
+      In tail_in[kMaxLanes] = {};
+      Out tail_out[kMaxLanes];
+      std::copy(src + i, src + len, tail_in);
+      StoreResult(di, QuantizeBits<kR>(di, LoadBits(di, tail_in), k_at(i), ovf), tail_out);
+      std::copy(tail_out, tail_out + (len - i), dst + i);
+    }
+  }
+}
+
+template <typename In, typename Out>
+void Quantize(const In* in, Out* out, size_t n, const Hif8Options& opt, uint64_t first) {
+  const uint32_t ovf = opt.overflow == Overflow::kInf ? 0x7F800000u : 0x47000000u;
+  switch (opt.rounding) {
+    case Rounding::kAway: return QuantizeRange<Rounding::kAway>(in, out, n, ovf, opt.seed, first);
+    case Rounding::kEven: return QuantizeRange<Rounding::kEven>(in, out, n, ovf, opt.seed, first);
+    case Rounding::kZero: return QuantizeRange<Rounding::kZero>(in, out, n, ovf, opt.seed, first);
+    case Rounding::kStochastic: return QuantizeRange<Rounding::kStochastic>(in, out, n, ovf, opt.seed, first);
+  }
+}
+
+template <typename Out>
+void Decode(const uint8_t* HWY_RESTRICT in, Out* HWY_RESTRICT out, size_t n) {
+  const DI di;
+  const hn::RebindToUnsigned<DI> du;
+  const hn::Rebind<uint8_t, DI> d8;
+  const size_t lanes = hn::Lanes(di);
+  const uint32_t* table = std::is_same_v<Out, float>      ? hif8_detail::kDecodeTable.data()
+                          : std::is_same_v<Out, float16> ? kHif8ToHalf.data()
+                                                          : kHif8ToBfloat16.data();
+  const auto step = [&](const uint8_t* src, Out* dst) {
+    const VI bits = hn::BitCast(di, hn::GatherIndex(du, table, hn::PromoteTo(di, hn::LoadU(d8, src))));
+    if constexpr (std::is_same_v<Out, float>) {
+      StoreResult(di, bits, dst);
+    } else {
+      const hn::Rebind<uint16_t, DI> d16;
+      hn::StoreU(hn::DemoteTo(d16, bits), d16, reinterpret_cast<uint16_t*>(dst));
+    }
+  };
+  size_t i = 0;
+  for (; i + lanes <= n; i += lanes) step(in + i, out + i);
+  if (i < n) {
+    uint8_t tail_in[kMaxLanes] = {};
+    Out tail_out[kMaxLanes];
+    std::copy(in + i, in + n, tail_in);
+    step(tail_in, tail_out);
+    std::copy(tail_out, tail_out + (n - i), out + i);
+  }
+}
+
+// Exported entry points (one per element type; HWY_EXPORT needs plain functions).
+void Hif8EncodeF32(const float* in, uint8_t* out, size_t n, const Hif8Options& opt, uint64_t first) {
+  Quantize(in, out, n, opt, first);
+}
+void Hif8EncodeF16(const float16* in, uint8_t* out, size_t n, const Hif8Options& opt, uint64_t first) {
+  Quantize(in, out, n, opt, first);
+}
+void Hif8EncodeBF16(const bfloat16* in, uint8_t* out, size_t n, const Hif8Options& opt, uint64_t first) {
+  Quantize(in, out, n, opt, first);
+}
+void Hif8FakeQuantF32(const float* in, float* out, size_t n, const Hif8Options& opt, uint64_t first) {
+  Quantize(in, out, n, opt, first);
+}
+void Hif8FakeQuantF16(const float16* in, float16* out, size_t n, const Hif8Options& opt, uint64_t first) {
+  Quantize(in, out, n, opt, first);
+}
+void Hif8FakeQuantBF16(const bfloat16* in, bfloat16* out, size_t n, const Hif8Options& opt, uint64_t first) {
+  Quantize(in, out, n, opt, first);
+}
+void Hif8DecodeF32(const uint8_t* in, float* out, size_t n) { Decode(in, out, n); }
+void Hif8DecodeF16(const uint8_t* in, float16* out, size_t n) { Decode(in, out, n); }
+void Hif8DecodeBF16(const uint8_t* in, bfloat16* out, size_t n) { Decode(in, out, n); }
+
+}  // namespace hifloat::kernels::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+#include "kernels/hif8_kernels.h"
+#include "kernels/thread_pool.h"
+
+namespace hifloat::kernels {
+
+HWY_EXPORT(Hif8EncodeF32);
+HWY_EXPORT(Hif8EncodeF16);
+HWY_EXPORT(Hif8EncodeBF16);
+HWY_EXPORT(Hif8FakeQuantF32);
+HWY_EXPORT(Hif8FakeQuantF16);
+HWY_EXPORT(Hif8FakeQuantBF16);
+HWY_EXPORT(Hif8DecodeF32);
+HWY_EXPORT(Hif8DecodeF16);
+HWY_EXPORT(Hif8DecodeBF16);
+
+#define HIFLOAT_HIF8_QUANTIZE(NAME, IN, OUT, KERNEL)                                                     \
+  void NAME(const IN* in, OUT* out, size_t n, const Hif8Options& opt, uint64_t first, int threads) {     \
+    parallel_for(n, threads, [&](size_t b, size_t e) {                                                  \
+      HWY_DYNAMIC_DISPATCH(KERNEL)(in + b, out + b, e - b, opt, first + b);                             \
+    });                                                                                                  \
+  }
+HIFLOAT_HIF8_QUANTIZE(hif8_encode, float, uint8_t, Hif8EncodeF32)
+HIFLOAT_HIF8_QUANTIZE(hif8_encode, float16, uint8_t, Hif8EncodeF16)
+HIFLOAT_HIF8_QUANTIZE(hif8_encode, bfloat16, uint8_t, Hif8EncodeBF16)
+HIFLOAT_HIF8_QUANTIZE(hif8_fake_quant, float, float, Hif8FakeQuantF32)
+HIFLOAT_HIF8_QUANTIZE(hif8_fake_quant, float16, float16, Hif8FakeQuantF16)
+HIFLOAT_HIF8_QUANTIZE(hif8_fake_quant, bfloat16, bfloat16, Hif8FakeQuantBF16)
+#undef HIFLOAT_HIF8_QUANTIZE
+
+#define HIFLOAT_HIF8_DECODE(OUT, KERNEL)                                                                   \
+  void hif8_decode(const uint8_t* in, OUT* out, size_t n, int threads) {                                  \
+    parallel_for(n, threads, [&](size_t b, size_t e) { HWY_DYNAMIC_DISPATCH(KERNEL)(in + b, out + b, e - b); }); \
+  }
+HIFLOAT_HIF8_DECODE(float, Hif8DecodeF32)
+HIFLOAT_HIF8_DECODE(float16, Hif8DecodeF16)
+HIFLOAT_HIF8_DECODE(bfloat16, Hif8DecodeBF16)
+#undef HIFLOAT_HIF8_DECODE
+
+}  // namespace hifloat::kernels
+#endif  // HWY_ONCE
