@@ -13,7 +13,7 @@
 //     (|x| < 2^-22, >= 49152, the stochastic overflow above 32768, Inf, NaN)
 //     then override the result, in the reference's order.
 // The result is the float32 value of the HiF8 code (what fake-quant returns);
-// encoding maps it to the code through kHif8CodeOfTop12.
+// encoding then computes the code of that value from the bit layout.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/hif8_kernels.cc"
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
@@ -26,6 +26,7 @@
 #include "hifloat/hif8.h"
 #include "hifloat/ieee16.h"
 #include "kernels/hif8_tables.h"
+#include "kernels/lut32-inl.h"
 #include "kernels/philox-inl.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -74,83 +75,98 @@ HWY_INLINE VI LoadBits(DI di, const bfloat16* p) {
 
 // ---------------------------------------------------------------- the rounding
 
-// float32 bits of decode(encode(x)) for float32 bits x. `k` = 2^24 - draw
-// (stochastic only: round up iff the remainder, in units of 2^-24 of the
-// step, is >= k); `ovf_mag` = the magnitude overflow produces (Inf or 32768).
-template <Rounding kR>
-HWY_INLINE VI QuantizeBits(DI di, VI x, VI k, VI ovf_mag) {
+// The per-binade tables of hif8_tables.h, held in registers.
+struct Luts {
+  Lut32 half_step{hif8_lut::kHalfStep.data()};
+  Lut32 draw_shift{hif8_lut::kDrawShift.data()};
+  Lut32 code_entry{hif8_lut::kCodeEntry.data()};
+};
+
+// Table index E + 16 of a magnitude's binade, clamped below at 0 (E <= -16).
+// Magnitudes up to 0x47800000 give at most 32, which every Lut32 tolerates.
+HWY_INLINE VI ExpIndex(DI di, VI mag) {
+  return hn::Max(hn::Sub(hn::ShiftRight<23>(mag), hn::Set(di, 127 - 16)), hn::Zero(di));
+}
+
+// For float32 bits x: the float32 bits of decode(encode(x)) (kCode = false) or
+// the HiF8 code (kCode = true). `draw` = the 24-bit stochastic draw (stochastic
+// only); `ovf` = what overflow gives without sign (Inf/32768 or 0x6F/0x6E).
+template <Rounding kR, bool kCode>
+HWY_INLINE VI Quantize(DI di, VI x, VI draw, const Luts& luts, VI ovf) {
   const hn::RebindToFloat<DI> df;
-  const VI sign = hn::And(x, hn::SignBit(di));
   const VI a = hn::AndNot(hn::SignBit(di), x);
-  const VI ovf = hn::Or(sign, ovf_mag);
+  // Inputs >= 49152 overflow (or saturate) below; clamping them keeps the
+  // integer arithmetic in range and lands them on the overflow test.
+  const VI ac = hn::Min(a, hn::Set(di, 0x47400000));
+  const VI idx = ExpIndex(di, ac);
+  const VI half = luts.half_step(idx);
+  const VI one = hn::Set(di, 1);
+  const VI mask = hn::Sub(hn::Add(half, half), one);  // step - 1: the bits HiF8 drops
+  const VI tiny_limit = hn::Set(di, 0x34800000);      // 2^-22, the smallest non-zero magnitude
+  const VI tiny_mid = hn::Set(di, 0x34000000);        // 2^-23, its midpoint with 0
 
-  // Grid step inside binade E of |x| (clamped so that big inputs, overridden
-  // below anyway, cannot overflow the integer arithmetic).
-  const VI ac = hn::Min(a, hn::Set(di, 0x47800000));
-  const VI e = hn::Sub(hn::ShiftRight<23>(ac), hn::Set(di, 127));
-  const VI abs_e = hn::Abs(e);
-  const auto dml = hn::Lt(e, hn::Set(di, -15));  // 2^-22..2^-16: denormal powers, no mantissa
-  VI ulp = hn::Set(di, 1 << 22);                                                     // |E| 8..15: 1 bit
-  ulp = hn::IfThenElse(hn::Lt(abs_e, hn::Set(di, 8)), hn::Set(di, 1 << 21), ulp);    // |E| 4..7: 2 bits
-  ulp = hn::IfThenElse(hn::Lt(abs_e, hn::Set(di, 4)), hn::Set(di, 1 << 20), ulp);    // |E| 0..3: 3 bits
-  ulp = hn::IfThenElse(dml, hn::Set(di, 1 << 23), ulp);
-  const VI mask = hn::Sub(ulp, hn::Set(di, 1));
-  const VI rem = hn::And(ac, mask);
-  const VI trunc = hn::AndNot(mask, ac);
-  const VI half = hn::ShiftRight<1>(ulp);
-  const VI tiny_limit = hn::Set(di, 0x34800000);  // 2^-22, the smallest non-zero HiF8 magnitude
-  const VI tiny_mid = hn::Set(di, 0x34000000);    // 2^-23, its midpoint with 0
-
-  VI rounded = trunc;
+  // Add the rounding increment and truncate: the carry out of the dropped bits
+  // is the round-up, and a carry into the exponent is exactly the next
+  // binade's first value (mantissa widths grow by at most one bit per binade).
+  VI rounded;
   auto tiny_up = hn::Lt(a, hn::Zero(di));  // all false
   if constexpr (kR == Rounding::kAway) {
-    rounded = hn::Add(trunc, hn::IfThenElseZero(GeI(rem, half), ulp));
+    rounded = hn::AndNot(mask, hn::Add(ac, half));  // up iff rem >= half
     tiny_up = GeI(a, tiny_mid);
   } else if constexpr (kR == Rounding::kEven) {
-    // Ties go to the code with LSB 0. With mantissa bits the code's LSB is the
-    // kept mantissa LSB, the bit `ulp` of |x|; for the denormal powers (code =
-    // E + 23, odd for even E) it is the float32 exponent's LSB (E + 127 odd),
-    // which is again the bit `ulp` = 2^23.
-    const auto lsb = hn::Ne(hn::And(ac, ulp), hn::Zero(di));
-    const auto up = hn::Or(hn::Gt(rem, half), hn::And(hn::Eq(rem, half), lsb));
-    rounded = hn::Add(trunc, hn::IfThenElseZero(up, ulp));
+    // Up iff rem > half, or rem == half and the lower code is odd. The code's
+    // LSB is the kept mantissa LSB, bit `step` of |x|; for the denormal powers
+    // (code E + 23, odd for even E) it is the float32 exponent's LSB (E + 127
+    // odd), which is again bit `step` = 2^23.
+    const VI lsb = hn::Min(hn::And(ac, hn::Add(half, half)), one);
+    rounded = hn::AndNot(mask, hn::Add(ac, hn::Add(hn::Sub(half, one), lsb)));
     tiny_up = hn::Gt(a, tiny_mid);
-  } else if constexpr (kR == Rounding::kStochastic) {
-    // remainder scaled to 24 bits of the step: rem << (24 - log2(ulp)) = rem << (1 + mantissa bits).
-    VI scale = hn::Set(di, 2);                                                 // |E| 8..15
-    scale = hn::IfThenElse(hn::Lt(abs_e, hn::Set(di, 8)), hn::Set(di, 3), scale);
-    scale = hn::IfThenElse(hn::Lt(abs_e, hn::Set(di, 4)), hn::Set(di, 4), scale);
-    scale = hn::IfThenElse(dml, hn::Set(di, 1), scale);
-    rounded = hn::Add(trunc, hn::IfThenElseZero(GeI(rem << scale, k), ulp));
-    // Below 2^-22: up iff |x| * 2^46 >= k (both exact floats; compared as bits,
-    // which order like the values, with float32 subnormals never rounding up).
-    const VI scaled = hn::Add(a, hn::Set(di, 46 << 23));
-    const VI k_bits = hn::BitCast(di, hn::ConvertTo(df, k));
-    tiny_up = hn::And(GeI(a, hn::Set(di, 0x00800000)), GeI(scaled, k_bits));
+  } else if constexpr (kR == Rounding::kZero) {
+    rounded = hn::AndNot(mask, ac);
+  } else {
+    // Up iff rem * 2^(1+mb) >= 2^24 - draw, i.e. rem + (draw >> (1+mb)) >= step.
+    rounded = hn::AndNot(mask, hn::Add(ac, draw >> luts.draw_shift(idx)));
+    // Below 2^-22: up iff |x| * 2^46 >= 2^24 - draw (both exact floats; compared
+    // as bits, which order like the values; float32 subnormals never round up).
+    const VI k_bits = hn::BitCast(di, hn::ConvertTo(df, hn::Sub(hn::Set(di, 1 << 24), draw)));
+    tiny_up = hn::And(GeI(a, hn::Set(di, 0x00800000)), GeI(hn::Add(a, hn::Set(di, 46 << 23)), k_bits));
   }
 
-  VI r = hn::Or(sign, rounded);
-  r = hn::IfThenElse(GeI(rounded, hn::Set(di, 0x47400000)), ovf, r);  // rounded up onto the Inf pattern 49152
-  r = hn::IfThenElse(hn::Lt(a, tiny_limit), hn::IfThenElseZero(tiny_up, hn::Or(sign, tiny_limit)), r);
-  if constexpr (kR == Rounding::kStochastic) {
-    r = hn::IfThenElse(hn::Gt(a, hn::Set(di, 0x47000000)), ovf, r);  // above 32768: no upper neighbour
+  VI sign, out, max, unit, nan;
+  if constexpr (kCode) {
+    sign = hn::And(hn::ShiftRight<24>(x), hn::Set(di, 0x80));
+    const VI entry = luts.code_entry(ExpIndex(di, rounded));
+    out = hn::Add(rounded, entry) >> hn::And(entry, hn::Set(di, 31));
+    max = hn::Set(di, hif8_detail::kMax);
+    unit = one;
+    nan = hn::Set(di, hif8_detail::kNaN);
+  } else {
+    sign = hn::And(x, hn::SignBit(di));
+    out = rounded;
+    max = hn::Set(di, 0x47000000);
+    unit = tiny_limit;
+    nan = hn::Set(di, 0x7FC00000);
   }
-  const VI sat = kR == Rounding::kZero ? hn::Or(sign, hn::Set(di, 0x47000000)) : ovf;
-  r = hn::IfThenElse(GeI(a, hn::Set(di, 0x47400000)), sat, r);  // |x| >= 49152 (finite)
-  r = hn::IfThenElse(hn::Eq(a, hn::Set(di, 0x7F800000)), ovf, r);  // +-Inf follows `overflow`
-  r = hn::IfThenElse(hn::Gt(a, hn::Set(di, 0x7F800000)), hn::Set(di, 0x7FC00000), r);  // NaN
-  return r;
+  const VI overflowed = hn::Or(sign, ovf);
+  out = hn::Or(out, sign);
+  const auto rounded_past_max = GeI(rounded, hn::Set(di, 0x47400000));  // onto the Inf pattern 49152, or beyond
+  if constexpr (kR == Rounding::kZero) {
+    out = hn::IfThenElse(rounded_past_max, hn::Or(sign, max), out);            // finite: truncates to max
+    out = hn::IfThenElse(hn::Eq(a, hn::Set(di, 0x7F800000)), overflowed, out);  // +-Inf follows `overflow`
+  } else if constexpr (kR == Rounding::kStochastic) {
+    out = hn::IfThenElse(hn::Gt(a, hn::Set(di, 0x47000000)), overflowed, out);  // above 32768: no upper neighbour
+  } else {
+    out = hn::IfThenElse(rounded_past_max, overflowed, out);  // includes +-Inf
+  }
+  out = hn::IfThenElse(hn::Lt(a, tiny_limit), hn::IfThenElseZero(tiny_up, hn::Or(sign, unit)), out);
+  return hn::IfThenElse(hn::Gt(a, hn::Set(di, 0x7F800000)), nan, out);
 }
 
 // ---------------------------------------------------------------- outputs
 
-// Encode: the code whose value has these float32 bits.
-HWY_INLINE void StoreResult(DI di, VI r, uint8_t* p) {
-  const hn::RebindToUnsigned<DI> du;
+HWY_INLINE void StoreCodes(DI /*di*/, VI code, uint8_t* p) {
   const hn::Rebind<uint8_t, DI> d8;
-  const VI index = hn::BitCast(di, hn::ShiftRight<20>(hn::BitCast(du, r)));
-  const auto code = hn::GatherIndex(du, kHif8CodeOfTop12.data(), index);
-  hn::StoreU(hn::DemoteTo(d8, hn::BitCast(di, code)), d8, p);
+  hn::StoreU(hn::DemoteTo(d8, code), d8, p);
 }
 
 HWY_INLINE void StoreResult(DI /*di*/, VI r, float* p) {
@@ -191,36 +207,39 @@ constexpr size_t kMaxLanes = HWY_MAX_BYTES / sizeof(int32_t);
 
 // Encode (Out = uint8_t) or fake-quantise (Out = In) n elements.
 template <Rounding kR, typename In, typename Out>
-void QuantizeRange(const In* HWY_RESTRICT in, Out* HWY_RESTRICT out, size_t n, uint32_t ovf_mag, uint64_t seed,
+void QuantizeRange(const In* HWY_RESTRICT in, Out* HWY_RESTRICT out, size_t n, Overflow overflow, uint64_t seed,
                    uint64_t first) {
+  constexpr bool kCode = std::is_same_v<Out, uint8_t>;
   const DI di;
   const hn::RebindToUnsigned<DI> du;
   const size_t lanes = hn::Lanes(di);
-  const VI ovf = hn::Set(di, static_cast<int32_t>(ovf_mag));
-  const VI two24 = hn::Set(di, 1 << 24);
+  const Luts luts;
+  const bool inf = overflow == Overflow::kInf;
+  const VI ovf = hn::Set(di, kCode ? (inf ? hif8_detail::kInf : hif8_detail::kMax) : (inf ? 0x7F800000 : 0x47000000));
+  const auto step = [&](const In* src, const uint32_t* draws, Out* dst) {
+    VI draw = hn::Zero(di);
+    if constexpr (kR == Rounding::kStochastic) draw = hn::BitCast(di, hn::LoadU(du, draws));
+    const VI q = Quantize<kR, kCode>(di, LoadBits(di, src), draw, luts, ovf);
+    if constexpr (kCode) StoreCodes(di, q, dst);
+    else StoreResult(di, q, dst);
+  };
   HWY_ALIGN uint32_t draw_buf[kR == Rounding::kStochastic ? kBatch + kDrawsSlack : 1];
   for (size_t base = 0; base < n; base += kBatch) {
     const size_t len = std::min(kBatch, n - base);
-    const uint32_t* draws = nullptr;
+    const uint32_t* draws = draw_buf;
     if constexpr (kR == Rounding::kStochastic) {
       // Whole vectors of draws, so that the tail reads initialised entries.
       draws = FillDraws(seed, first + base, (len + lanes - 1) / lanes * lanes, draw_buf);
     }
-    const auto k_at = [&](size_t i) {
-      if constexpr (kR == Rounding::kStochastic) return hn::Sub(two24, hn::BitCast(di, hn::LoadU(du, draws + i)));
-      else return hn::Zero(di);
-    };
     const In* src = in + base;
     Out* dst = out + base;
     size_t i = 0;
-    for (; i + lanes <= len; i += lanes) {
-      StoreResult(di, QuantizeBits<kR>(di, LoadBits(di, src + i), k_at(i), ovf), dst + i);
-    }
+    for (; i + lanes <= len; i += lanes) step(src + i, draws + i, dst + i);
     if (i < len) {  // tail: through zero-padded buffers of one vector
       In tail_in[kMaxLanes] = {};
       Out tail_out[kMaxLanes];
       std::copy(src + i, src + len, tail_in);
-      StoreResult(di, QuantizeBits<kR>(di, LoadBits(di, tail_in), k_at(i), ovf), tail_out);
+      step(tail_in, draws + i, tail_out);
       std::copy(tail_out, tail_out + (len - i), dst + i);
     }
   }
@@ -228,12 +247,12 @@ void QuantizeRange(const In* HWY_RESTRICT in, Out* HWY_RESTRICT out, size_t n, u
 
 template <typename In, typename Out>
 void Quantize(const In* in, Out* out, size_t n, const Hif8Options& opt, uint64_t first) {
-  const uint32_t ovf = opt.overflow == Overflow::kInf ? 0x7F800000u : 0x47000000u;
   switch (opt.rounding) {
-    case Rounding::kAway: return QuantizeRange<Rounding::kAway>(in, out, n, ovf, opt.seed, first);
-    case Rounding::kEven: return QuantizeRange<Rounding::kEven>(in, out, n, ovf, opt.seed, first);
-    case Rounding::kZero: return QuantizeRange<Rounding::kZero>(in, out, n, ovf, opt.seed, first);
-    case Rounding::kStochastic: return QuantizeRange<Rounding::kStochastic>(in, out, n, ovf, opt.seed, first);
+    case Rounding::kAway: return QuantizeRange<Rounding::kAway>(in, out, n, opt.overflow, opt.seed, first);
+    case Rounding::kEven: return QuantizeRange<Rounding::kEven>(in, out, n, opt.overflow, opt.seed, first);
+    case Rounding::kZero: return QuantizeRange<Rounding::kZero>(in, out, n, opt.overflow, opt.seed, first);
+    case Rounding::kStochastic:
+      return QuantizeRange<Rounding::kStochastic>(in, out, n, opt.overflow, opt.seed, first);
   }
 }
 
