@@ -25,7 +25,7 @@ namespace hifloat::kernels::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
 // Extra entries FillDraws may write past `count`.
-inline constexpr size_t kDrawsSlack = 4 * (HWY_MAX_BYTES / sizeof(uint64_t)) + 8;
+inline constexpr size_t kDrawsSlack = 8 * (HWY_MAX_BYTES / sizeof(uint64_t)) + 8;
 
 // Writes the draws of flat indices first .. first + count - 1 and returns a
 // pointer p into `buf` with p[j] = stochastic_draw24(seed, first + j).
@@ -56,26 +56,33 @@ HWY_INLINE const uint32_t* FillDraws(uint64_t seed, uint64_t first, size_t count
   }
   const V m0 = hn::Set(d64, 0xD2511F53u), m1 = hn::Set(d64, 0xCD9E8D57u);
   const V low32 = hn::Set(d64, 0xFFFFFFFFull);
-  uint64_t* HWY_RESTRICT out64 = reinterpret_cast<uint64_t*>(buf);
-  for (size_t j = 0; j < counters; j += lanes) {
-    const V counter = hn::Iota(d64, c0 + j);
-    V x0 = hn::And(counter, low32), x1 = hn::ShiftRight<32>(counter);
-    V x2 = hn::Zero(d64), x3 = hn::Zero(d64);
-    for (int r = 0; r < 10; ++r) {
-      const V p0 = hn::MulEven(hn::BitCast(d32, x0), hn::BitCast(d32, m0));
-      const V p1 = hn::MulEven(hn::BitCast(d32, x2), hn::BitCast(d32, m1));
-      const V hi0 = hn::ShiftRight<32>(p0), lo0 = hn::And(p0, low32);
-      const V hi1 = hn::ShiftRight<32>(p1), lo1 = hn::And(p1, low32);
-      x0 = hn::Xor(hn::Xor(hi1, x1), hn::Set(d64, k0[r]));
-      x1 = lo1;
-      x2 = hn::Xor(hn::Xor(hi0, x3), hn::Set(d64, k1[r]));
-      x3 = lo0;
-    }
-    // Words 0,1 and 2,3 of each counter as one 64-bit lane each (little
-    // endian), then interleaved: memory holds w0 w1 w2 w3 of counter j, j+1, ...
+  const auto round = [&](V& x0, V& x1, V& x2, V& x3, int r) HWY_ATTR {
+    const V p0 = hn::MulEven(hn::BitCast(d32, x0), hn::BitCast(d32, m0));
+    const V p1 = hn::MulEven(hn::BitCast(d32, x2), hn::BitCast(d32, m1));
+    x0 = hn::Xor(hn::Xor(hn::ShiftRight<32>(p1), x1), hn::Set(d64, k0[r]));
+    x1 = hn::And(p1, low32);
+    x2 = hn::Xor(hn::Xor(hn::ShiftRight<32>(p0), x3), hn::Set(d64, k1[r]));
+    x3 = hn::And(p0, low32);
+  };
+  // Words 0,1 and 2,3 of each counter as one 64-bit lane each (little
+  // endian), then interleaved: memory holds w0 w1 w2 w3 of counter j, j+1, ...
+  const auto store = [&](V x0, V x1, V x2, V x3, uint32_t* dst) HWY_ATTR {
     const V w01 = hn::Or(hn::ShiftRight<8>(x0), hn::ShiftLeft<32>(hn::ShiftRight<8>(x1)));
     const V w23 = hn::Or(hn::ShiftRight<8>(x2), hn::ShiftLeft<32>(hn::ShiftRight<8>(x3)));
-    hn::StoreInterleaved2(w01, w23, d64, out64 + 2 * j);
+    hn::StoreInterleaved2(w01, w23, d64, reinterpret_cast<uint64_t*>(dst));
+  };
+  // Two independent counter vectors per step: each round is a serial chain
+  // (multiply, shift, xor), so interleaving two hides its latency.
+  for (size_t j = 0; j < counters; j += 2 * lanes) {
+    const V ca = hn::Iota(d64, c0 + j), cb = hn::Iota(d64, c0 + j + lanes);
+    V a0 = hn::And(ca, low32), a1 = hn::ShiftRight<32>(ca), a2 = hn::Zero(d64), a3 = hn::Zero(d64);
+    V b0 = hn::And(cb, low32), b1 = hn::ShiftRight<32>(cb), b2 = hn::Zero(d64), b3 = hn::Zero(d64);
+    for (int r = 0; r < 10; ++r) {
+      round(a0, a1, a2, a3, r);
+      round(b0, b1, b2, b3, r);
+    }
+    store(a0, a1, a2, a3, buf + 4 * j);
+    store(b0, b1, b2, b3, buf + 4 * (j + lanes));
   }
 #endif
   return buf + offset;
