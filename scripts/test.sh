@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs dependencies, builds with
-# warnings as errors, runs unit, golden and exhaustive tests, then rebuilds
-# under AddressSanitizer + UndefinedBehaviorSanitizer and runs the unit tests again.
+# warnings as errors, runs unit, golden and exhaustive tests, builds and tests
+# the Python package (pip install . + pytest; HIFLOAT_SKIP_TORCH=1 skips
+# installing PyTorch, whose tests then skip with that reason), rebuilds under
+# AddressSanitizer + UndefinedBehaviorSanitizer and runs the unit tests again,
+# then fuzzes the safetensors reader and packed decoders briefly (scripts/fuzz.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-$(nproc)}
@@ -16,9 +19,23 @@ ctest --test-dir build/release -L unit --output-on-failure -j "$JOBS"
 echo "== exhaustive tests"
 ctest --test-dir build/release -L exhaustive --output-on-failure
 
+echo "== Python package (pip install ., then pytest)"
+PY=${PYTHON:-python3}
+# Build dependencies (scikit-build-core, nanobind, numpy) come from
+# python/requirements-dev.txt via install-deps.sh; building without isolation
+# compiles against the numpy that the tests then use.
+"$PY" -m pip install -q --disable-pip-version-check --no-build-isolation .
+if [ "${HIFLOAT_SKIP_TORCH:-0}" != 1 ]; then
+  "$PY" -m pip install -q --disable-pip-version-check -r python/requirements-torch.txt
+fi
+"$PY" -m pytest python/tests -q -rs
+
 echo "== ASan + UBSan build"
 cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHIFLOAT_WERROR=ON \
   -DHIFLOAT_SANITIZE=ON -DHIFLOAT_BUILD_BENCH=OFF >/dev/null
 cmake --build build/asan -j "$JOBS"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build/asan -L unit --output-on-failure -j "$JOBS"
+
+echo "== fuzzing"
+FUZZ_SECONDS=${FUZZ_SECONDS:-60} scripts/fuzz.sh

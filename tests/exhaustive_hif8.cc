@@ -5,12 +5,12 @@
 
 #include <atomic>
 #include <bit>
-#include <thread>
 #include <vector>
 
 #include "hif8_reference.h"
 #include "hifloat/hif8.h"
 #include "hifloat/hif8_array.h"
+#include "sweep.h"
 
 namespace hifloat {
 namespace {
@@ -22,30 +22,13 @@ struct Config {
 
 class Hif8Exhaustive : public ::testing::TestWithParam<Config> {};
 
-// Runs `check(first, count)` over all 2^32 patterns in chunks on every core;
-// returns the number of mismatches it reports.
-template <typename Check>
-uint64_t sweep(Check check) {
-  const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
-  std::atomic<uint64_t> next{0}, bad{0};
-  constexpr uint64_t kChunk = 1u << 20;
-  std::vector<std::thread> pool;
-  for (unsigned t = 0; t < threads; ++t) {
-    pool.emplace_back([&] {
-      for (uint64_t start; (start = next.fetch_add(kChunk)) < (1ull << 32);) {
-        bad += check(static_cast<uint32_t>(start), static_cast<uint32_t>(kChunk));
-      }
-    });
-  }
-  for (auto& th : pool) th.join();
-  return bad.load();
-}
+using testing::sweep_float32;
 
 TEST_P(Hif8Exhaustive, AllFloat32Inputs) {
   const Config cfg = GetParam();
   const testing::Hif8Reference ref;
   std::atomic<int> reported{0};
-  const uint64_t bad = sweep([&](uint32_t first, uint32_t count) {
+  const uint64_t bad = sweep_float32([&](uint32_t first, uint32_t count) {
     uint64_t local = 0;
     std::vector<float> in(count);
     std::vector<uint8_t> out(count);
@@ -84,7 +67,7 @@ INSTANTIATE_TEST_SUITE_P(AllModes, Hif8Exhaustive,
 // decode(encode(v)) == v for every value v that is a HiF8 value, and
 // fake-quant equals decode(encode(x)) for every float32 x.
 TEST(Hif8ExhaustiveFakeQuant, EqualsDecodeOfEncode) {
-  const uint64_t bad = sweep([&](uint32_t first, uint32_t count) {
+  const uint64_t bad = sweep_float32([&](uint32_t first, uint32_t count) {
     uint64_t local = 0;
     std::vector<float> in(count), fq(count), dec(count);
     std::vector<uint8_t> codes(count);

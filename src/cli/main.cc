@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <exception>
+#include <string>
 
 #include "cli/commands.h"
 #include "hifloat/error.h"
@@ -12,8 +13,13 @@ int main(int argc, char** argv) {
   CLI::App app{"hifloat: HiFloat8/HiFloat4 and baseline low-precision formats"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Show help for every subcommand");
+  // Usage errors, like all others, are one line on stderr.
+  app.failure_message([](const CLI::App*, const CLI::Error& e) {
+    return std::string("hifloat: error: ") + e.what() + " (run with --help for usage)\n";
+  });
   hifloat::cli::register_table(app);
   hifloat::cli::register_convert(app);
+  hifloat::cli::register_formats(app);
   hifloat::cli::register_demo(app);
   try {
     app.parse(argc, argv);

@@ -13,6 +13,21 @@ std::unique_ptr<Codec> make_codec(const FormatSpec& spec) {
   using Factory = std::unique_ptr<Codec> (*)(const FormatSpec&);
   static const std::map<std::string, Factory> factories = {
       {"hif8", make_hif8_codec},
+      {"hif4", make_hif4_codec},
+      {"hifx2", make_hifx2_codec},
+      {"hifx3", make_hifx3_codec},
+      {"hifx5", make_hifx5_codec},
+      {"nvfp4", make_nvfp4_codec},
+      {"mxfp4", make_mx_codec},
+      {"mxfp6_e2m3", make_mx_codec},
+      {"mxfp6_e3m2", make_mx_codec},
+      {"mxfp8_e4m3", make_mx_codec},
+      {"mxfp8_e5m2", make_mx_codec},
+      {"mxint8", make_mx_codec},
+      {"fp8_e4m3", make_fp8_e4m3_codec},
+      {"fp8_e5m2", make_fp8_e5m2_codec},
+      {"int8", make_int8_codec},
+      {"int4", make_int4_codec},
   };
   const auto it = factories.find(spec.name);
   if (it == factories.end()) throw Error("format '" + spec.name + "' is not implemented yet");

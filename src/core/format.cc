@@ -61,8 +61,9 @@ std::string FormatSpec::str() const {
   std::string out = name;
   char sep = ':';
   for (const auto& [k, v] : options) {
+    // (clang < 16 cannot capture a structured binding in a lambda)
     const auto def = std::find_if(info.options.begin(), info.options.end(),
-                                  [&](const OptionDef& d) { return d.key == k; });
+                                  [&key = k](const OptionDef& d) { return d.key == key; });
     if (def != info.options.end() && def->default_value == v) continue;
     out += sep;
     out += k + "=" + v;

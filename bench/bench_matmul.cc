@@ -1,0 +1,129 @@
+// Matmul benchmarks (docs/performance.md "Matmul"): packed HiF4 GEMV/GEMM against
+// OpenBLAS sgemv/sgemm and memcpy of the packed bytes, in the same run.
+#include <benchmark/benchmark.h>
+
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "hifloat/matmul.h"
+
+#ifdef HIFLOAT_HAVE_OPENBLAS
+#include <cblas.h>
+extern "C" void openblas_set_num_threads(int);
+#endif
+
+namespace {
+
+using hifloat::Packed;
+
+Packed random_hif4(int64_t rows, int64_t k, uint64_t seed) {
+  Packed p;
+  p.format = hifloat::parse_format("hif4");
+  p.shape = {rows, k};
+  p.axis = 1;
+  p.data.resize(static_cast<size_t>(rows * ((k + 63) / 64) * 36));
+  std::mt19937_64 rng(seed);
+  for (size_t i = 0; i < p.data.size(); ++i) p.data[i] = static_cast<uint8_t>(rng());
+  for (size_t u = 0; u < p.data.size(); u += 36) p.data[u] = static_cast<uint8_t>(0xB8 + rng() % 16);
+  return p;
+}
+
+std::vector<float> random_vec(size_t n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> g(0, 1);
+  std::vector<float> v(n);
+  for (auto& x : v) x = g(rng);
+  return v;
+}
+
+// args: N, K, threads
+void BM_GemvHif4(benchmark::State& st) {
+  const int64_t n = st.range(0), k = st.range(1);
+  const Packed w = random_hif4(n, k, 1);
+  const auto a = random_vec(static_cast<size_t>(k), 2);
+  std::vector<float> c(static_cast<size_t>(n));
+  hifloat::MatmulOptions opt;
+  opt.threads = static_cast<int>(st.range(2));
+  for (auto _ : st) {
+    hifloat::linear(a.data(), 1, k, w, c.data(), opt);
+    benchmark::DoNotOptimize(c.data());
+  }
+  st.SetBytesProcessed(static_cast<int64_t>(st.iterations() * w.data.size()));
+}
+BENCHMARK(BM_GemvHif4)->Args({4096, 4096, 1})->Args({4096, 4096, 2})->Args({11008, 4096, 1})->Args({11008, 4096, 2})
+    ->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+void BM_MemcpyPackedBytes(benchmark::State& st) {
+  const size_t bytes = static_cast<size_t>(st.range(0) * st.range(1) / 64 * 36);
+  std::vector<uint8_t> src(bytes, 1), dst(bytes);
+  for (auto _ : st) {
+    std::memcpy(dst.data(), src.data(), bytes);
+    benchmark::DoNotOptimize(dst.data());
+  }
+  st.SetBytesProcessed(static_cast<int64_t>(st.iterations() * bytes));
+}
+BENCHMARK(BM_MemcpyPackedBytes)->Args({4096, 4096})->Args({11008, 4096})->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+// args: M (= N = K), threads
+void BM_GemmHif4Dense(benchmark::State& st) {
+  const int64_t s = st.range(0);
+  const Packed w = random_hif4(s, s, 3);
+  const auto a = random_vec(static_cast<size_t>(s * s), 4);
+  std::vector<float> c(static_cast<size_t>(s * s));
+  hifloat::MatmulOptions opt;
+  opt.threads = static_cast<int>(st.range(1));
+  for (auto _ : st) {
+    hifloat::linear(a.data(), s, s, w, c.data(), opt);
+    benchmark::DoNotOptimize(c.data());
+  }
+  st.counters["GFLOPS"] = benchmark::Counter(2.0 * s * s * s, benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_GemmHif4Dense)->Args({512, 1})->Args({2048, 1})->Args({2048, 2})->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_GemmHif4Packed(benchmark::State& st) {
+  const int64_t s = st.range(0);
+  const Packed a = random_hif4(s, s, 5), w = random_hif4(s, s, 6);
+  std::vector<float> c(static_cast<size_t>(s * s));
+  hifloat::MatmulOptions opt;
+  opt.threads = static_cast<int>(st.range(1));
+  for (auto _ : st) {
+    hifloat::linear(a, w, c.data(), opt);
+    benchmark::DoNotOptimize(c.data());
+  }
+  st.counters["GFLOPS"] = benchmark::Counter(2.0 * s * s * s, benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_GemmHif4Packed)->Args({512, 1})->Args({2048, 1})->Args({2048, 2})->Unit(benchmark::kMillisecond)->UseRealTime();
+
+#ifdef HIFLOAT_HAVE_OPENBLAS
+void BM_OpenBlasSgemv(benchmark::State& st) {
+  const int64_t n = st.range(0), k = st.range(1);
+  openblas_set_num_threads(static_cast<int>(st.range(2)));
+  const auto w = random_vec(static_cast<size_t>(n * k), 7), a = random_vec(static_cast<size_t>(k), 8);
+  std::vector<float> c(static_cast<size_t>(n));
+  for (auto _ : st) {
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, static_cast<int>(n), static_cast<int>(k), 1.0f, w.data(),
+                static_cast<int>(k), a.data(), 1, 0.0f, c.data(), 1);
+    benchmark::DoNotOptimize(c.data());
+  }
+  st.SetBytesProcessed(static_cast<int64_t>(st.iterations() * n * k * 4));
+}
+BENCHMARK(BM_OpenBlasSgemv)->Args({4096, 4096, 1})->Args({4096, 4096, 2})->Args({11008, 4096, 1})->Args({11008, 4096, 2})
+    ->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+void BM_OpenBlasSgemm(benchmark::State& st) {
+  const int64_t s = st.range(0);
+  openblas_set_num_threads(static_cast<int>(st.range(1)));
+  const auto a = random_vec(static_cast<size_t>(s * s), 9), b = random_vec(static_cast<size_t>(s * s), 10);
+  std::vector<float> c(static_cast<size_t>(s * s));
+  const int si = static_cast<int>(s);
+  for (auto _ : st) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, si, si, si, 1.0f, a.data(), si, b.data(), si, 0.0f, c.data(), si);
+    benchmark::DoNotOptimize(c.data());
+  }
+  st.counters["GFLOPS"] = benchmark::Counter(2.0 * s * s * s, benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_OpenBlasSgemm)->Args({512, 1})->Args({2048, 1})->Args({2048, 2})->Unit(benchmark::kMillisecond)->UseRealTime();
+#endif
+
+}  // namespace

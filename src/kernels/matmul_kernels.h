@@ -1,0 +1,23 @@
+// Internal: fast matmul kernels (Highway SIMD + threads). Each returns false
+// when it has no fast path for the operands, and the caller falls back to the
+// scalar reference; when it returns true the result equals the reference
+// bit for bit (docs/matmul.md §3).
+#pragma once
+
+#include <cstdint>
+
+#include "core/matmul_operands.h"
+
+namespace hifloat::kernels {
+
+// Dense fp32 A (m×k) × packed lines B, accumulation kFp32 (16-lane FMA rule).
+bool matmul_dense_fp32(const float* a, int64_t m, const PackedLines& b, float* c, int threads);
+
+// Packed × packed, any accumulation (hif4 and hif8).
+bool matmul_packed(const PackedLines& a, const PackedLines& b, Accumulation acc, float* c, int threads);
+
+// Decodes `count` consecutive lines starting at `row` to fp32 (k values each,
+// stride `ld`), using a fast decoder where the format has one.
+void decode_lines(const PackedLines& b, int64_t row, int64_t count, float* out, int64_t ld);
+
+}  // namespace hifloat::kernels
