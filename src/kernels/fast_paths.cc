@@ -3,7 +3,9 @@
 #include <string>
 
 #include "hifloat/error.h"
+#include "hifloat/fp8_array.h"
 #include "hifloat/hif8_array.h"
+#include "kernels/fp8_kernels.h"
 #include "kernels/hif8_kernels.h"
 
 namespace hifloat::kernels {
@@ -24,6 +26,12 @@ bool encode_fast(const FormatSpec& format, const float* x, const Shape& shape, i
     hif8_encode(x, out.data(), n, hif8_options(format), 0, exec.threads);
     return true;
   }
+  if (format.name == "fp8_e4m3" || format.name == "fp8_e5m2") {
+    if (out.size() != n) throw Error(format.name + " encode: output holds " + std::to_string(out.size()) + " bytes, need " + std::to_string(n));
+    if (format.name == "fp8_e4m3") fp8_e4m3_encode(x, out.data(), n, fp8_e4m3_overflow(format), exec.threads);
+    else fp8_e5m2_encode(x, out.data(), n, fp8_e5m2_overflow(format), exec.threads);
+    return true;
+  }
   return false;
 }
 
@@ -35,6 +43,12 @@ bool decode_fast(const FormatSpec& format, std::span<const uint8_t> in, const Sh
     hif8_decode(in.data(), out, n, exec.threads);
     return true;
   }
+  if (format.name == "fp8_e4m3" || format.name == "fp8_e5m2") {
+    if (in.size() != n) throw Error(format.name + " decode: packed data holds " + std::to_string(in.size()) + " bytes, expected " + std::to_string(n));
+    if (format.name == "fp8_e4m3") fp8_e4m3_decode(in.data(), out, n, exec.threads);
+    else fp8_e5m2_decode(in.data(), out, n, exec.threads);
+    return true;
+  }
   return false;
 }
 
@@ -43,6 +57,14 @@ bool fake_quant_fast(const FormatSpec& format, const float* x, const Shape& shap
   const size_t n = element_count(shape);
   if (format.name == "hif8") {
     hif8_fake_quant(x, out, n, hif8_options(format), 0, exec.threads);
+    return true;
+  }
+  if (format.name == "fp8_e4m3") {
+    fp8_e4m3_fake_quant(x, out, n, fp8_e4m3_overflow(format), exec.threads);
+    return true;
+  }
+  if (format.name == "fp8_e5m2") {
+    fp8_e5m2_fake_quant(x, out, n, fp8_e5m2_overflow(format), exec.threads);
     return true;
   }
   return false;
