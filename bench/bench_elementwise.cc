@@ -1,5 +1,5 @@
-// Elementwise conversion throughput: HiF8 encode / decode / fake-quant (and
-// FP8 where present) over 16M elements, one thread and all threads, against
+// Elementwise conversion throughput: HiF8 encode / decode / fake-quant and
+// FP8 encode/decode over 16M elements, one thread and all threads, against
 // memcpy of the same bytes. Items = elements; bytes = bytes read + written.
 //
 //   ./build/hifloat_bench --benchmark_filter=Elementwise
@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "hifloat/hif8.h"
+#include "kernels/fp8_kernels.h"
 #include "kernels/hif8_kernels.h"
 #include "kernels/targets.h"
 
@@ -102,6 +103,35 @@ void BM_Elementwise_Hif8FakeQuant(benchmark::State& state) {
   set_counters(state, 8);
 }
 BENCHMARK(BM_Elementwise_Hif8FakeQuant)->Apply(threads_args);
+
+// OCP FP8 through the same kind of kernel (float32 in, one byte out).
+void BM_Elementwise_Fp8Encode(benchmark::State& state, int format) {
+  const std::vector<float>& in = input_floats();
+  std::vector<uint8_t> out(kN, 1);
+  const int threads = static_cast<int>(state.range(0));
+  for (auto _ : state) {
+    if (format == 43) kernels::fp8_e4m3_encode(in.data(), out.data(), kN, E4M3Overflow::kSaturate, threads);
+    else kernels::fp8_e5m2_encode(in.data(), out.data(), kN, E5M2Overflow::kInf, threads);
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  set_counters(state, 5);
+}
+BENCHMARK_CAPTURE(BM_Elementwise_Fp8Encode, e4m3, 43)->Apply(threads_args);
+BENCHMARK_CAPTURE(BM_Elementwise_Fp8Encode, e5m2, 52)->Apply(threads_args);
+
+void BM_Elementwise_Fp8Decode(benchmark::State& state) {
+  std::vector<uint8_t> codes(kN);
+  kernels::fp8_e4m3_encode(input_floats().data(), codes.data(), kN, E4M3Overflow::kSaturate, 0);
+  std::vector<float> out(kN, 1.0f);
+  for (auto _ : state) {
+    kernels::fp8_e4m3_decode(codes.data(), out.data(), kN, static_cast<int>(state.range(0)));
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  set_counters(state, 5);
+}
+BENCHMARK(BM_Elementwise_Fp8Decode)->Apply(threads_args);
 
 // The scalar reference loop (hif8.h element by element), one thread.
 void BM_Elementwise_Hif8EncodeReference(benchmark::State& state) {

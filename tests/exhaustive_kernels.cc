@@ -93,14 +93,28 @@ uint64_t sweep_float32(const std::string& label, Reference reference, Kernels ke
   std::vector<double> seconds(targets.size(), 0.0);
   double reference_seconds = 0;
   uint64_t bad = 0;
+  // On all cores; the first few mismatches are reported from the calling thread.
   const auto compare_all = [&](const float* x, const uint8_t* w, size_t n, const std::string& what) {
-    for (size_t i = 0; i < n; ++i) {
+    std::atomic<uint64_t> mismatches{0};
+    std::atomic<size_t> first{n};
+    kernels::parallel_for(n, 0, [&](size_t b, size_t e) {
+      for (size_t i = b; i < e; ++i) {
+        if (codes[i] != w[i] || std::bit_cast<uint32_t>(values[i]) != value_of(w[i])) {
+          ++mismatches;
+          size_t f = first.load();
+          while (i < f && !first.compare_exchange_weak(f, i)) {
+          }
+        }
+      }
+    });
+    if (mismatches.load() == 0) return;
+    bad += mismatches.load();
+    for (size_t i = first.load(), shown = 0; i < n && shown < 5; ++i) {
       const uint32_t want_value = value_of(w[i]), got_value = std::bit_cast<uint32_t>(values[i]);
       if (codes[i] != w[i] || got_value != want_value) {
-        if (++bad <= 5) {
-          ADD_FAILURE() << what << ": input " << hex(std::bit_cast<uint32_t>(x[i])) << " code " << hex(codes[i])
-                        << " want " << hex(w[i]) << ", fake-quant " << hex(got_value) << " want " << hex(want_value);
-        }
+        ++shown;
+        ADD_FAILURE() << what << ": input " << hex(std::bit_cast<uint32_t>(x[i])) << " code " << hex(codes[i])
+                      << " want " << hex(w[i]) << ", fake-quant " << hex(got_value) << " want " << hex(want_value);
       }
     }
   };
