@@ -64,7 +64,7 @@ def time_ml_dtypes(x, repeats):
 def run_cpp(bench, threads, repeats):
     arg = "1" if threads == 1 else "0"
     filt = (f"BM_Elementwise_(Hif8Encode/f32_away|Hif8Encode/f32_even|Hif8Encode/f32_stochastic|Hif8Decode<float>|"
-            f"Hif8FakeQuant|Fp8\\w*)/threads:{arg}/|BM_Elementwise_Memcpy")
+            f"Hif8FakeQuant|Fp8Encode/e4m3|Fp8Encode/e5m2|Fp8Decode)/threads:{arg}/|BM_Elementwise_Memcpy")
     cmd = [bench, f"--benchmark_filter={filt}", "--benchmark_format=json",
            f"--benchmark_repetitions={repeats}", "--benchmark_report_aggregates_only=true"]
     res = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
