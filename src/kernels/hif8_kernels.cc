@@ -6,14 +6,16 @@
 // mirrors hif8_encode (include/hifloat/hif8.h) on the float32 grid:
 //   - the binade 2^E of |x| fixes how many mantissa bits HiF8 keeps (3 for
 //     |E| <= 3, 2 for |E| <= 7, 1 for |E| <= 15, none for the denormal powers
-//     2^-22..2^-16), i.e. the grid step `ulp` in float32 mantissa units;
-//   - truncating to that step gives the lower neighbour, adding `ulp` the upper
-//     one (a carry into the exponent is exactly the next binade's first value);
-//   - the rounding mode decides from the remainder; special magnitudes
-//     (|x| < 2^-22, >= 49152, the stochastic overflow above 32768, Inf, NaN)
-//     then override the result, in the reference's order.
-// The result is the float32 value of the HiF8 code (what fake-quant returns);
-// encoding then computes the code of that value from the bit layout.
+//     2^-22..2^-16), i.e. the grid step in float32 mantissa units; it comes
+//     from a 32-entry per-binade table held in registers (hif8_tables.h);
+//   - rounding adds a mode-dependent increment and truncates to the step: the
+//     carry is the round-up, and a carry into the exponent is exactly the next
+//     binade's first value;
+//   - special magnitudes (|x| < 2^-22, >= 49152, the stochastic overflow above
+//     32768, Inf, NaN) then override the result, as in the reference.
+// Fake-quant returns that float32 value; encoding maps it to its code with a
+// second per-binade table (exponent swap and shift, hif8_lut::kCodeEntry).
+// Decoding gathers from the 256-entry code -> value tables.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/hif8_kernels.cc"
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
