@@ -15,7 +15,7 @@
 //     32768, Inf, NaN) then override the result, as in the reference.
 // Fake-quant returns that float32 value; encoding maps it to its code with a
 // second per-binade table (exponent swap and shift, hif8_lut::kCodeEntry).
-// Decoding gathers from the 256-entry code -> value tables.
+// Decoding inverts the code table (hif8_lut::kDecodeEntry), also in registers.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/hif8_kernels.cc"
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
@@ -189,23 +189,29 @@ void Quantize(const In* in, Out* out, size_t n, const Hif8Options& opt, uint64_t
   }
 }
 
+// Code -> float32 bits without a gather: the inverse of the encoder's code
+// table (hif8_lut::kDecodeEntry, 64 entries in two register tables), then
+// zero, NaN and +-Inf.
+HWY_INLINE VI DecodeBits(DI di, VI c, const Lut32& lo, const Lut32& hi) {
+  const VI r = hn::And(c, hn::Set(di, 0x7F));
+  const VI idx = hn::ShiftRight<1>(r);
+  const VI entry = hn::IfThenElse(GeI(idx, hn::Set(di, 32)), hi(idx), lo(idx));
+  const VI s = hn::And(entry, hn::Set(di, 31));
+  VI v = hn::Add(hn::Sub(r << s, entry), s);
+  v = hn::IfThenElseZero(hn::Ne(r, hn::Zero(di)), v);
+  v = hn::IfThenElse(hn::Eq(r, hn::Set(di, hif8_detail::kInf)), hn::Set(di, 0x7F800000), v);
+  v = hn::Or(v, hn::ShiftLeft<24>(hn::And(c, hn::Set(di, 0x80))));
+  return hn::IfThenElse(hn::Eq(c, hn::Set(di, hif8_detail::kNaN)), hn::Set(di, 0x7FC00000), v);
+}
+
 template <typename Out>
 void Decode(const uint8_t* HWY_RESTRICT in, Out* HWY_RESTRICT out, size_t n) {
   const DI di;
-  const hn::RebindToUnsigned<DI> du;
   const hn::Rebind<uint8_t, DI> d8;
   const size_t lanes = hn::Lanes(di);
-  const uint32_t* table = std::is_same_v<Out, float>      ? hif8_detail::kDecodeTable.data()
-                          : std::is_same_v<Out, float16> ? kHif8ToHalf.data()
-                                                          : kHif8ToBfloat16.data();
+  const Lut32 lo(hif8_lut::kDecodeEntry.data()), hi(hif8_lut::kDecodeEntry.data() + 32);
   const auto step = [&](const uint8_t* src, Out* dst) {
-    const VI bits = hn::BitCast(di, hn::GatherIndex(du, table, hn::PromoteTo(di, hn::LoadU(d8, src))));
-    if constexpr (std::is_same_v<Out, float>) {
-      StoreBits(di, bits, dst);
-    } else {
-      const hn::Rebind<uint16_t, DI> d16;
-      hn::StoreU(hn::DemoteTo(d16, bits), d16, reinterpret_cast<uint16_t*>(dst));
-    }
+    StoreBits(di, DecodeBits(di, hn::PromoteTo(di, hn::LoadU(d8, src)), lo, hi), dst);
   };
   size_t i = 0;
   for (; i + lanes <= n; i += lanes) step(in + i, out + i);

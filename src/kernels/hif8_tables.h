@@ -10,24 +10,6 @@
 
 namespace hifloat::kernels {
 
-// Code -> float32 bits is hif8_detail::kDecodeTable.
-
-// Code -> binary16 / bfloat16 bits. Every HiF8 value is exact in both.
-inline constexpr std::array<uint32_t, 256> kHif8ToHalf = [] {
-  std::array<uint32_t, 256> t{};
-  for (int c = 0; c < 256; ++c) {
-    t[c] = float_to_half_bits(std::bit_cast<float>(hif8_detail::decode_bits(static_cast<uint8_t>(c))));
-  }
-  return t;
-}();
-inline constexpr std::array<uint32_t, 256> kHif8ToBfloat16 = [] {
-  std::array<uint32_t, 256> t{};
-  for (int c = 0; c < 256; ++c) {
-    t[c] = float_to_bfloat16_bits(std::bit_cast<float>(hif8_detail::decode_bits(static_cast<uint8_t>(c))));
-  }
-  return t;
-}();
-
 // Per-binade tables of the encoder, indexed by E + 16 for the binade 2^E of a
 // magnitude, E in [-16, 15]; index 0 also serves E < -16 (all denormal powers
 // 2^-22..2^-16 behave alike: no mantissa bits). mb = mantissa bits kept.
@@ -77,6 +59,33 @@ constexpr bool code_entries_agree_with_decoding() {
   return true;
 }
 static_assert(code_entries_agree_with_decoding());
+
+// Decoding inverts that: for a code with magnitude bits r (not 0, not Inf),
+// value bits = (r << s) - entry + s with the entry of its binade. The binade
+// is fixed by r >> 1 (the dot prefix, exponent field and all but the last
+// mantissa bit; for the denormal powers the formula is linear in r anyway),
+// so this table is indexed by r >> 1 (64 entries).
+inline constexpr std::array<int32_t, 64> kDecodeEntry = [] {
+  std::array<int32_t, 64> t{};
+  for (int i = 0; i < 64; ++i) {
+    // Code 2i shares the binade of 2i + 1; code 0 (zero) does not: use 1 there.
+    const uint32_t v = hif8_detail::decode_bits(static_cast<uint8_t>(i == 0 ? 1 : 2 * i));
+    const int E = static_cast<int>(v >> 23) - 127;
+    t[i] = kCodeEntry[E < -16 ? 0 : E + 16];
+  }
+  return t;
+}();
+
+constexpr bool decode_entries_agree_with_decoding() {
+  for (uint32_t r = 1; r < 128; ++r) {
+    if (r == hif8_detail::kInf) continue;
+    const uint32_t entry = static_cast<uint32_t>(kDecodeEntry[r >> 1]);
+    const uint32_t s = entry & 31;
+    if ((r << s) - entry + s != hif8_detail::decode_bits(static_cast<uint8_t>(r))) return false;
+  }
+  return true;
+}
+static_assert(decode_entries_agree_with_decoding());
 
 }  // namespace hif8_lut
 
