@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "hifloat/exec.h"
 #include "hifloat/format.h"
 
 namespace hifloat {
@@ -97,12 +98,6 @@ struct Packed {
 
   size_t num_elements() const { return static_cast<size_t>(hifloat::num_elements(shape)); }
   double bits_per_value() const;
-};
-
-// How a tensor-level call runs. Defaults: one thread, fast paths where they exist.
-struct ExecOptions {
-  int threads = 1;         // 0 = all hardware threads
-  bool reference = false;  // force the scalar reference codec
 };
 
 Packed encode(const FormatSpec& format, const float* x, const Shape& shape, int axis, const ExecOptions& exec = {});

@@ -4,6 +4,8 @@
 #include "formats/formats.h"
 #include "hifloat/codec.h"
 #include "hifloat/error.h"
+#include "kernels/fast_paths.h"
+#include "kernels/thread_pool.h"
 
 namespace hifloat {
 
@@ -34,29 +36,42 @@ std::unique_ptr<Codec> make_codec(const FormatSpec& spec) {
 
 std::unique_ptr<Codec> make_codec(std::string_view format) { return make_codec(parse_format(format)); }
 
+// Each call validates the thread count, then takes the format's fast path
+// (src/kernels/) unless exec.reference is set or the format has none, in which
+// case the scalar reference Codec runs. Both give identical results.
+
 Packed encode(const FormatSpec& format, const float* x, const Shape& shape, int axis, const ExecOptions& exec) {
-  (void)exec;
+  kernels::resolve_threads(exec.threads);
   const auto codec = make_codec(format);
   Packed p;
   p.format = format;
   p.shape = shape;
   p.axis = normalize_axis(shape, axis);
   p.data.resize(codec->packed_bytes(shape, p.axis));
+  if (!exec.reference && kernels::encode_fast(format, x, shape, p.axis, p.data, exec)) return p;
   codec->quantize(x, shape, p.axis, p.data);
   return p;
 }
 
 void decode(const Packed& packed, float* out, const ExecOptions& exec) {
-  (void)exec;
+  kernels::resolve_threads(exec.threads);
   const auto codec = make_codec(packed.format);
+  const size_t need = codec->packed_bytes(packed.shape, packed.axis);
+  if (packed.data.size() != need) {
+    throw Error("decode: packed " + packed.format.str() + " tensor has " + std::to_string(packed.data.size()) +
+                " bytes, its shape needs " + std::to_string(need));
+  }
+  if (!exec.reference && kernels::decode_fast(packed.format, packed.data, packed.shape, packed.axis, out, exec)) return;
   codec->dequantize(packed.data, packed.shape, packed.axis, out);
 }
 
 void fake_quant(const FormatSpec& format, const float* x, const Shape& shape, int axis, float* out,
                 const ExecOptions& exec) {
-  (void)exec;
+  kernels::resolve_threads(exec.threads);
   const auto codec = make_codec(format);
-  codec->fake_quant(x, shape, normalize_axis(shape, axis), out);
+  const int a = normalize_axis(shape, axis);
+  if (!exec.reference && kernels::fake_quant_fast(format, x, shape, a, out, exec)) return;
+  codec->fake_quant(x, shape, a, out);
 }
 
 }  // namespace hifloat

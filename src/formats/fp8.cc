@@ -6,6 +6,8 @@
 #include "formats/formats.h"
 #include "hifloat/error.h"
 #include "hifloat/fp8_array.h"
+#include "kernels/fp8_kernels.h"
+#include "kernels/thread_pool.h"
 
 namespace hifloat {
 
@@ -79,33 +81,55 @@ class Fp8Codec final : public Codec {
 
 }  // namespace
 
+// The fast path (src/kernels/fp8_kernels.cc) unless exec.reference is set.
 #define HIFLOAT_FP8_ARRAY_FUNCTIONS(NAME, FMT, OVERFLOW)                                                 \
-  void NAME##_encode(std::span<const float> in, std::span<uint8_t> out, OVERFLOW o) {                    \
-    encode_any(FMT{o}, in, out, #NAME "_encode");                                                        \
+  template <typename T>                                                                                  \
+  void NAME##_encode_impl(std::span<const T> in, std::span<uint8_t> out, OVERFLOW o, const ExecOptions& exec) { \
+    const int threads = kernels::resolve_threads(exec.threads);                                         \
+    if (exec.reference) return encode_any(FMT{o}, in, out, #NAME "_encode");                             \
+    check_sizes(in.size(), out.size(), #NAME "_encode");                                                 \
+    kernels::NAME##_encode(in.data(), out.data(), in.size(), o, threads);                                \
   }                                                                                                      \
-  void NAME##_encode(std::span<const float16> in, std::span<uint8_t> out, OVERFLOW o) {                  \
-    encode_any(FMT{o}, in, out, #NAME "_encode");                                                        \
+  template <typename T>                                                                                  \
+  void NAME##_decode_impl(std::span<const uint8_t> in, std::span<T> out, const ExecOptions& exec) {     \
+    const int threads = kernels::resolve_threads(exec.threads);                                         \
+    if (exec.reference) return decode_any<FMT>(in, out, #NAME "_decode");                                \
+    check_sizes(in.size(), out.size(), #NAME "_decode");                                                 \
+    kernels::NAME##_decode(in.data(), out.data(), in.size(), threads);                                   \
   }                                                                                                      \
-  void NAME##_encode(std::span<const bfloat16> in, std::span<uint8_t> out, OVERFLOW o) {                 \
-    encode_any(FMT{o}, in, out, #NAME "_encode");                                                        \
+  template <typename T>                                                                                  \
+  void NAME##_fake_quant_impl(std::span<const T> in, std::span<T> out, OVERFLOW o, const ExecOptions& exec) { \
+    const int threads = kernels::resolve_threads(exec.threads);                                         \
+    if (exec.reference) return fake_quant_any(FMT{o}, in, out, #NAME "_fake_quant");                     \
+    check_sizes(in.size(), out.size(), #NAME "_fake_quant");                                             \
+    kernels::NAME##_fake_quant(in.data(), out.data(), in.size(), o, threads);                            \
   }                                                                                                      \
-  void NAME##_decode(std::span<const uint8_t> in, std::span<float> out) {                                \
-    decode_any<FMT>(in, out, #NAME "_decode");                                                           \
+  void NAME##_encode(std::span<const float> in, std::span<uint8_t> out, OVERFLOW o, const ExecOptions& e) { \
+    NAME##_encode_impl(in, out, o, e);                                                                   \
   }                                                                                                      \
-  void NAME##_decode(std::span<const uint8_t> in, std::span<float16> out) {                              \
-    decode_any<FMT>(in, out, #NAME "_decode");                                                           \
+  void NAME##_encode(std::span<const float16> in, std::span<uint8_t> out, OVERFLOW o, const ExecOptions& e) { \
+    NAME##_encode_impl(in, out, o, e);                                                                   \
   }                                                                                                      \
-  void NAME##_decode(std::span<const uint8_t> in, std::span<bfloat16> out) {                             \
-    decode_any<FMT>(in, out, #NAME "_decode");                                                           \
+  void NAME##_encode(std::span<const bfloat16> in, std::span<uint8_t> out, OVERFLOW o, const ExecOptions& e) { \
+    NAME##_encode_impl(in, out, o, e);                                                                   \
   }                                                                                                      \
-  void NAME##_fake_quant(std::span<const float> in, std::span<float> out, OVERFLOW o) {                  \
-    fake_quant_any(FMT{o}, in, out, #NAME "_fake_quant");                                                \
+  void NAME##_decode(std::span<const uint8_t> in, std::span<float> out, const ExecOptions& e) {         \
+    NAME##_decode_impl(in, out, e);                                                                      \
   }                                                                                                      \
-  void NAME##_fake_quant(std::span<const float16> in, std::span<float16> out, OVERFLOW o) {              \
-    fake_quant_any(FMT{o}, in, out, #NAME "_fake_quant");                                                \
+  void NAME##_decode(std::span<const uint8_t> in, std::span<float16> out, const ExecOptions& e) {       \
+    NAME##_decode_impl(in, out, e);                                                                      \
   }                                                                                                      \
-  void NAME##_fake_quant(std::span<const bfloat16> in, std::span<bfloat16> out, OVERFLOW o) {            \
-    fake_quant_any(FMT{o}, in, out, #NAME "_fake_quant");                                                \
+  void NAME##_decode(std::span<const uint8_t> in, std::span<bfloat16> out, const ExecOptions& e) {      \
+    NAME##_decode_impl(in, out, e);                                                                      \
+  }                                                                                                      \
+  void NAME##_fake_quant(std::span<const float> in, std::span<float> out, OVERFLOW o, const ExecOptions& e) { \
+    NAME##_fake_quant_impl(in, out, o, e);                                                               \
+  }                                                                                                      \
+  void NAME##_fake_quant(std::span<const float16> in, std::span<float16> out, OVERFLOW o, const ExecOptions& e) { \
+    NAME##_fake_quant_impl(in, out, o, e);                                                               \
+  }                                                                                                      \
+  void NAME##_fake_quant(std::span<const bfloat16> in, std::span<bfloat16> out, OVERFLOW o, const ExecOptions& e) { \
+    NAME##_fake_quant_impl(in, out, o, e);                                                               \
   }
 
 HIFLOAT_FP8_ARRAY_FUNCTIONS(fp8_e4m3, E4M3, E4M3Overflow)

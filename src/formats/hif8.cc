@@ -1,11 +1,15 @@
 // HiF8 (spec/HIF8.md) as a codec and over arrays. The element arithmetic lives
-// in the header-only include/hifloat/hif8.h; this file adapts it.
+// in the header-only include/hifloat/hif8.h; this file adapts it. The array
+// functions run the SIMD/threaded kernels (src/kernels/hif8_kernels.cc) unless
+// ExecOptions::reference asks for the scalar loops.
 #include <charconv>
 #include <string>
 
 #include "formats/formats.h"
 #include "hifloat/error.h"
 #include "hifloat/hif8_array.h"
+#include "kernels/hif8_kernels.h"
+#include "kernels/thread_pool.h"
 
 namespace hifloat {
 
@@ -33,26 +37,30 @@ void check_sizes(std::span<const T> in, size_t out_size, const char* what) {
   }
 }
 
-template <typename T>
-void encode_any(std::span<const T> in, std::span<uint8_t> out, const Hif8Options& opt, uint64_t first) {
+template <typename In>
+void encode_any(std::span<const In> in, std::span<uint8_t> out, const Hif8Options& opt, uint64_t first,
+                const ExecOptions& exec) {
   check_sizes(in, out.size(), "hif8_encode");
-  for (size_t i = 0; i < in.size(); ++i) {
-    out[i] = hif8_encode(static_cast<double>(static_cast<float>(in[i])), opt, first + i);
-  }
+  const int threads = kernels::resolve_threads(exec.threads);
+  if (exec.reference) return kernels::hif8_encode_reference(in.data(), out.data(), in.size(), opt, first);
+  kernels::hif8_encode(in.data(), out.data(), in.size(), opt, first, threads);
 }
 
-template <typename T>
-void decode_any(std::span<const uint8_t> in, std::span<T> out) {
+template <typename Out>
+void decode_any(std::span<const uint8_t> in, std::span<Out> out, const ExecOptions& exec) {
   check_sizes(in, out.size(), "hif8_decode");
-  for (size_t i = 0; i < in.size(); ++i) out[i] = T(hif8_decode(in[i]));
+  const int threads = kernels::resolve_threads(exec.threads);
+  if (exec.reference) return kernels::hif8_decode_reference(in.data(), out.data(), in.size());
+  kernels::hif8_decode(in.data(), out.data(), in.size(), threads);
 }
 
 template <typename T>
-void fake_quant_any(std::span<const T> in, std::span<T> out, const Hif8Options& opt, uint64_t first) {
+void fake_quant_any(std::span<const T> in, std::span<T> out, const Hif8Options& opt, uint64_t first,
+                    const ExecOptions& exec) {
   check_sizes(in, out.size(), "hif8_fake_quant");
-  for (size_t i = 0; i < in.size(); ++i) {
-    out[i] = T(hif8_decode(hif8_encode(static_cast<double>(static_cast<float>(in[i])), opt, first + i)));
-  }
+  const int threads = kernels::resolve_threads(exec.threads);
+  if (exec.reference) return kernels::hif8_fake_quant_reference(in.data(), out.data(), in.size(), opt, first);
+  kernels::hif8_fake_quant(in.data(), out.data(), in.size(), opt, first, threads);
 }
 
 class Hif8Codec final : public Codec {
@@ -73,28 +81,38 @@ class Hif8Codec final : public Codec {
 
 }  // namespace
 
-void hif8_encode(std::span<const float> in, std::span<uint8_t> out, const Hif8Options& opt, uint64_t first) {
-  encode_any(in, out, opt, first);
+void hif8_encode(std::span<const float> in, std::span<uint8_t> out, const Hif8Options& opt, uint64_t first,
+                 const ExecOptions& exec) {
+  encode_any(in, out, opt, first, exec);
 }
-void hif8_encode(std::span<const float16> in, std::span<uint8_t> out, const Hif8Options& opt, uint64_t first) {
-  encode_any(in, out, opt, first);
+void hif8_encode(std::span<const float16> in, std::span<uint8_t> out, const Hif8Options& opt, uint64_t first,
+                 const ExecOptions& exec) {
+  encode_any(in, out, opt, first, exec);
 }
-void hif8_encode(std::span<const bfloat16> in, std::span<uint8_t> out, const Hif8Options& opt, uint64_t first) {
-  encode_any(in, out, opt, first);
+void hif8_encode(std::span<const bfloat16> in, std::span<uint8_t> out, const Hif8Options& opt, uint64_t first,
+                 const ExecOptions& exec) {
+  encode_any(in, out, opt, first, exec);
 }
-void hif8_decode(std::span<const uint8_t> in, std::span<float> out) { decode_any(in, out); }
-void hif8_decode(std::span<const uint8_t> in, std::span<float16> out) { decode_any(in, out); }
-void hif8_decode(std::span<const uint8_t> in, std::span<bfloat16> out) { decode_any(in, out); }
-void hif8_fake_quant(std::span<const float> in, std::span<float> out, const Hif8Options& opt, uint64_t first) {
-  fake_quant_any(in, out, opt, first);
+void hif8_decode(std::span<const uint8_t> in, std::span<float> out, const ExecOptions& exec) {
+  decode_any(in, out, exec);
 }
-void hif8_fake_quant(std::span<const float16> in, std::span<float16> out, const Hif8Options& opt,
-                     uint64_t first) {
-  fake_quant_any(in, out, opt, first);
+void hif8_decode(std::span<const uint8_t> in, std::span<float16> out, const ExecOptions& exec) {
+  decode_any(in, out, exec);
+}
+void hif8_decode(std::span<const uint8_t> in, std::span<bfloat16> out, const ExecOptions& exec) {
+  decode_any(in, out, exec);
+}
+void hif8_fake_quant(std::span<const float> in, std::span<float> out, const Hif8Options& opt, uint64_t first,
+                     const ExecOptions& exec) {
+  fake_quant_any(in, out, opt, first, exec);
+}
+void hif8_fake_quant(std::span<const float16> in, std::span<float16> out, const Hif8Options& opt, uint64_t first,
+                     const ExecOptions& exec) {
+  fake_quant_any(in, out, opt, first, exec);
 }
 void hif8_fake_quant(std::span<const bfloat16> in, std::span<bfloat16> out, const Hif8Options& opt,
-                     uint64_t first) {
-  fake_quant_any(in, out, opt, first);
+                     uint64_t first, const ExecOptions& exec) {
+  fake_quant_any(in, out, opt, first, exec);
 }
 
 std::unique_ptr<Codec> make_hif8_codec(const FormatSpec& spec) { return std::make_unique<Hif8Codec>(spec); }
