@@ -7,6 +7,7 @@
 #include <string>
 
 #include "formats/formats.h"
+#include "formats/little_endian.h"
 #include "formats/symmetric_int.h"
 #include "hifloat/error.h"
 #include "hifloat/ieee16.h"
@@ -61,7 +62,7 @@ class Int4Codec final : public Codec {
   // x^ = RN32(q * d); a NaN scale gives NaN throughout. Nibble 0x8 (-8) is
   // never written but reads as -8.
   void decode_block(const uint8_t* record, const uint8_t*, std::span<float> out) const override {
-    const float d = half_bits_to_float(static_cast<uint16_t>(record[0] | (record[1] << 8)));
+    const float d = half_bits_to_float(load_u16_le(record));
     for (size_t i = 0; i < out.size(); ++i) {
       const int nibble = (record[2 + i / 2] >> (4 * (i % 2))) & 0xF;
       const int q = nibble >= 8 ? nibble - 16 : nibble;
@@ -70,11 +71,6 @@ class Int4Codec final : public Codec {
   }
 
  private:
-  static void store_u16_le(uint16_t v, uint8_t* p) {
-    p[0] = static_cast<uint8_t>(v & 0xFFu);
-    p[1] = static_cast<uint8_t>(v >> 8);
-  }
-
   int group_;
 };
 

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "formats/formats.h"
+#include "formats/little_endian.h"
 #include "formats/symmetric_int.h"
 
 namespace hifloat {
@@ -13,17 +14,6 @@ namespace hifloat {
 namespace {
 
 constexpr uint32_t kNaNScale = 0x7FC00000u;  // §7 step 1: the scale of a NaN line
-
-void store_f32_le(float v, uint8_t* p) {
-  const uint32_t u = std::bit_cast<uint32_t>(v);
-  for (int i = 0; i < 4; ++i) p[i] = static_cast<uint8_t>(u >> (8 * i));
-}
-
-float load_f32_le(const uint8_t* p) {
-  uint32_t u = 0;
-  for (int i = 0; i < 4; ++i) u |= static_cast<uint32_t>(p[i]) << (8 * i);
-  return std::bit_cast<float>(u);
-}
 
 class Int8Codec final : public Codec {
  public:

@@ -20,6 +20,7 @@
 
 #include "formats/bitpack.h"
 #include "formats/formats.h"
+#include "formats/little_endian.h"
 #include "formats/minifloat.h"
 #include "hifloat/error.h"
 
@@ -33,17 +34,6 @@ constexpr size_t kHeaderBytes = 4;               // fp32 tensor scale g
 constexpr uint8_t kNanBlockScale = 0x7F;         // E4M3 NaN code marks a NaN block
 constexpr float kE2M1Max = 6.0f;
 constexpr float kE4M3Max = 448.0f;
-
-void store_f32_le(float v, uint8_t* p) {
-  const uint32_t u = std::bit_cast<uint32_t>(v);
-  for (int i = 0; i < 4; ++i) p[i] = static_cast<uint8_t>(u >> (8 * i));
-}
-
-float load_f32_le(const uint8_t* p) {
-  uint32_t u = 0;
-  for (int i = 0; i < 4; ++i) u |= static_cast<uint32_t>(p[i]) << (8 * i);
-  return std::bit_cast<float>(u);
-}
 
 std::string hex_byte(uint8_t b) {
   char buf[8];
