@@ -16,6 +16,8 @@ cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DHIFLOAT_WERROR
 cmake --build build/release -j "$JOBS"
 echo "== unit and golden tests"
 ctest --test-dir build/release -L unit --output-on-failure -j "$JOBS"
+echo "== checkpoint tool (pytest: tests/checkpoint)"
+HIFLOAT_CLI=build/release/hifloat python3 -m pytest tests/checkpoint -q -rs
 echo "== exhaustive tests"
 ctest --test-dir build/release -L exhaustive --output-on-failure
 
@@ -36,6 +38,8 @@ cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHIFLOAT_WE
 cmake --build build/asan -j "$JOBS"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build/asan -L unit --output-on-failure -j "$JOBS"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  HIFLOAT_CLI=build/asan/hifloat python3 -m pytest tests/checkpoint -q -rs
 
 echo "== fuzzing"
 FUZZ_SECONDS=${FUZZ_SECONDS:-60} scripts/fuzz.sh

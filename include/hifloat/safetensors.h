@@ -71,6 +71,11 @@ class SafetensorsReader {
   // The tensor's bytes in the mapped file (valid while the reader lives).
   std::span<const uint8_t> data(const StTensorInfo& t) const;
   std::span<const uint8_t> data(std::string_view tensor) const { return data(this->tensor(tensor)); }
+  // Hints that the tensor's mapped pages are no longer needed, so a tool that
+  // walks a large file one tensor at a time keeps its resident set bounded
+  // (the pages are read again from the file if touched later). No-op for
+  // readers over caller-owned memory.
+  void release(const StTensorInfo& t) const;
   // The `__metadata__` entries (empty when the file has none).
   const std::map<std::string, std::string>& metadata() const { return metadata_; }
 
@@ -122,6 +127,8 @@ class SafetensorsWriter {
 
   // Name of the tensor the next bytes belong to (empty when all are written).
   std::string_view current_tensor() const;
+  // The temporary file the data goes to until commit() (for cleanup on signals).
+  const std::string& temp_path() const { return tmp_path_; }
 
  private:
   void write_raw(const void* data, size_t n);

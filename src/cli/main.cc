@@ -21,6 +21,9 @@ int main(int argc, char** argv) {
   hifloat::cli::register_convert(app);
   hifloat::cli::register_formats(app);
   hifloat::cli::register_demo(app);
+  hifloat::cli::register_checkpoint_compare(app);
+  hifloat::cli::register_checkpoint_quantize(app);
+  hifloat::cli::register_checkpoint_info(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -268,6 +268,17 @@ std::span<const uint8_t> SafetensorsReader::data(const StTensorInfo& t) const {
   return {bytes_ + data_start_ + t.begin, static_cast<size_t>(t.nbytes())};
 }
 
+void SafetensorsReader::release(const StTensorInfo& t) const {
+  if (!mapping_ || t.nbytes() == 0) return;
+  // Whole pages inside the mapping that hold the tensor; dropping a page a
+  // neighbour shares is harmless (a read-only file mapping refaults it).
+  const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const uintptr_t base = reinterpret_cast<uintptr_t>(mapping_);
+  const uintptr_t lo = (base + data_start_ + t.begin) & ~(page - 1);
+  const uintptr_t hi = base + data_start_ + t.end;
+  ::madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_DONTNEED);
+}
+
 // ---------------------------------------------------------------- writer
 
 void SafetensorsLayout::add(std::string name, StDType dtype, Shape shape) {
