@@ -5,6 +5,7 @@
 // pointers. The 2^32 float32 sweep is in exhaustive_kernels.cc.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 #include <string>
@@ -129,7 +130,7 @@ TEST(Fp8Kernels, OddLengthsWriteExactlyTheirRange) {
       std::vector<uint8_t> out(n + 64, 0x5A), want(n);
       kernels::fp8_e4m3_encode(pool.data() + 3, out.data() + 1, n, E4M3Overflow::kSaturate, 1);
       kernels::fp8_e4m3_encode_reference(pool.data() + 3, want.data(), n, E4M3Overflow::kSaturate);
-      ASSERT_EQ(0, std::memcmp(out.data() + 1, want.data(), n)) << n;
+      ASSERT_TRUE(std::equal(want.begin(), want.end(), out.begin() + 1)) << n;
       ASSERT_EQ(out[0], 0x5A);
       for (size_t i = n + 1; i < out.size(); ++i) ASSERT_EQ(out[i], 0x5A) << "wrote past the end, n=" << n;
     }

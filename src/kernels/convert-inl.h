@@ -78,7 +78,8 @@ HWY_INLINE void StoreBits(DI di, VI r, float16* p) {
   VI h = hn::Sub(hn::ShiftRight<13>(mag), hn::Set(di, 112 << 10));  // normal: rebias 127 -> 15
   // Below 2^-14: the significand in units of 2^-24 (exact for HiF8 values).
   const VI sig = hn::Or(hn::And(mag, hn::Set(di, 0x7FFFFF)), hn::Set(di, 0x800000));
-  const VI shift = hn::Min(hn::Sub(hn::Set(di, 126), hn::ShiftRight<23>(mag)), hn::Set(di, 31));
+  // Clamped to [0, 31] in every lane (lanes of other magnitudes are discarded, but shift anyway).
+  const VI shift = hn::Max(hn::Min(hn::Sub(hn::Set(di, 126), hn::ShiftRight<23>(mag)), hn::Set(di, 31)), hn::Zero(di));
   h = hn::IfThenElse(hn::Lt(mag, hn::Set(di, 0x38800000)), sig >> shift, h);
   h = hn::IfThenElseZero(hn::Ne(mag, hn::Zero(di)), h);
   h = hn::IfThenElse(hn::Eq(mag, inf), hn::Set(di, 0x7C00), h);
