@@ -5,6 +5,7 @@
 #include "hifloat/error.h"
 #include "hifloat/fp8_array.h"
 #include "hifloat/hif8_array.h"
+#include "kernels/block_kernels.h"
 #include "kernels/fp8_kernels.h"
 #include "kernels/hif8_kernels.h"
 
@@ -13,13 +14,20 @@ namespace {
 
 size_t element_count(const Shape& shape) { return static_cast<size_t>(num_elements(shape)); }
 
+// Block formats (MX family, NVFP4): block_kernels.h; nullptr for other formats.
+std::unique_ptr<BlockKernel> block_kernel(const FormatSpec& format) {
+  if (auto k = make_mx_kernel(format)) return k;
+  return make_nvfp4_kernel(format);
+}
+
 }  // namespace
 
 // Elementwise formats store one record per element in C order, so flat index
 // i of the tensor is byte i of the packed data.
 
-bool encode_fast(const FormatSpec& format, const float* x, const Shape& shape, int /*axis*/, std::span<uint8_t> out,
+bool encode_fast(const FormatSpec& format, const float* x, const Shape& shape, int axis, std::span<uint8_t> out,
                  const ExecOptions& exec) {
+  if (auto k = block_kernel(format)) return block_encode(*k, x, shape, axis, out, exec.threads), true;
   const size_t n = element_count(shape);
   if (format.name == "hif8") {
     if (out.size() != n) throw Error("hif8 encode: output holds " + std::to_string(out.size()) + " bytes, need " + std::to_string(n));
@@ -35,8 +43,9 @@ bool encode_fast(const FormatSpec& format, const float* x, const Shape& shape, i
   return false;
 }
 
-bool decode_fast(const FormatSpec& format, std::span<const uint8_t> in, const Shape& shape, int /*axis*/, float* out,
+bool decode_fast(const FormatSpec& format, std::span<const uint8_t> in, const Shape& shape, int axis, float* out,
                  const ExecOptions& exec) {
+  if (auto k = block_kernel(format)) return block_decode(*k, in, shape, axis, out, exec.threads), true;
   const size_t n = element_count(shape);
   if (format.name == "hif8") {
     if (in.size() != n) throw Error("hif8 decode: packed data holds " + std::to_string(in.size()) + " bytes, expected " + std::to_string(n));
@@ -52,8 +61,9 @@ bool decode_fast(const FormatSpec& format, std::span<const uint8_t> in, const Sh
   return false;
 }
 
-bool fake_quant_fast(const FormatSpec& format, const float* x, const Shape& shape, int /*axis*/, float* out,
+bool fake_quant_fast(const FormatSpec& format, const float* x, const Shape& shape, int axis, float* out,
                      const ExecOptions& exec) {
+  if (auto k = block_kernel(format)) return block_fake_quant(*k, x, shape, axis, out, exec.threads), true;
   const size_t n = element_count(shape);
   if (format.name == "hif8") {
     hif8_fake_quant(x, out, n, hif8_options(format), 0, exec.threads);
