@@ -54,10 +54,11 @@ ExecOptions exec_of(const benchmark::State& state) {
 
 void BM_Blocks_Quantize(benchmark::State& state, const char* format) {
   const FormatSpec spec = parse_format(format);
+  const std::vector<float>& in = input_floats();  // built before timing
   std::vector<uint8_t> out(make_codec(spec)->packed_bytes(kShape, 1), 1);
   const ExecOptions exec = exec_of(state);
   for (auto _ : state) {
-    kernels::encode_fast(spec, input_floats().data(), kShape, 1, out, exec);
+    kernels::encode_fast(spec, in.data(), kShape, 1, out, exec);
     benchmark::DoNotOptimize(out.data());
     benchmark::ClobberMemory();
   }
@@ -80,10 +81,11 @@ void BM_Blocks_Dequantize(benchmark::State& state, const char* format) {
 
 void BM_Blocks_FakeQuant(benchmark::State& state, const char* format) {
   const FormatSpec spec = parse_format(format);
+  const std::vector<float>& in = input_floats();
   std::vector<float> out(kN, 1.0f);
   const ExecOptions exec = exec_of(state);
   for (auto _ : state) {
-    kernels::fake_quant_fast(spec, input_floats().data(), kShape, 1, out.data(), exec);
+    kernels::fake_quant_fast(spec, in.data(), kShape, 1, out.data(), exec);
     benchmark::DoNotOptimize(out.data());
     benchmark::ClobberMemory();
   }
@@ -102,9 +104,10 @@ HIFLOAT_BLOCK_BENCH(nvfp4, "nvfp4")
 // The scalar reference Codec, one thread, for scale.
 void BM_Blocks_QuantizeReference(benchmark::State& state, const char* format) {
   const auto codec = make_codec(format);
+  const std::vector<float>& in = input_floats();
   std::vector<uint8_t> out(codec->packed_bytes(kShape, 1), 1);
   for (auto _ : state) {
-    codec->quantize(input_floats().data(), kShape, 1, out);
+    codec->quantize(in.data(), kShape, 1, out);
     benchmark::DoNotOptimize(out.data());
     benchmark::ClobberMemory();
   }
@@ -115,9 +118,10 @@ BENCHMARK_CAPTURE(BM_Blocks_QuantizeReference, nvfp4, "nvfp4")->Arg(1)->ArgName(
 
 // memcpy of the float32 array: the memory-bandwidth ceiling.
 void BM_Blocks_Memcpy(benchmark::State& state) {
+  const std::vector<float>& in = input_floats();
   std::vector<float> out(kN, 1.0f);
   for (auto _ : state) {
-    std::memcpy(out.data(), input_floats().data(), kN * sizeof(float));
+    std::memcpy(out.data(), in.data(), kN * sizeof(float));
     benchmark::DoNotOptimize(out.data());
     benchmark::ClobberMemory();
   }

@@ -225,6 +225,15 @@ TEST(BlockKernels, Nvfp4BadRecordsThrowLikeTheReference) {
       const float bad = -1.0f;
       std::memcpy(q.data.data(), &bad, 4);
       EXPECT_THROW(decode(q, out.data()), Error);
+      // NaN blocks never read g, in the reference and the fast path alike.
+      std::vector<float> nan(64, std::numeric_limits<float>::quiet_NaN());
+      Packed r = encode(format, nan.data(), {64}, 0);
+      std::memcpy(r.data.data(), &bad, 4);
+      EXPECT_NO_THROW(decode(r, out.data()));
+      EXPECT_TRUE(std::isnan(out[0]));
+      ExecOptions ref;
+      ref.reference = true;
+      EXPECT_NO_THROW(decode(r, out.data(), ref));
     }
   }
 }

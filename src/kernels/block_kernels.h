@@ -29,8 +29,6 @@ class BlockKernel {
   virtual size_t header_bytes() const { return 0; }
   // Tensor-wide pass over all n elements (e.g. NVFP4's tensor scale).
   virtual void encode_header(const float* /*x*/, size_t /*n*/, uint8_t* /*header*/, int /*threads*/) const {}
-  // Validates the header before any block is decoded (throws Error).
-  virtual void check_header(const uint8_t* /*header*/) const {}
   // nblocks whole blocks: x holds nblocks * block() floats, rec nblocks records.
   virtual void encode_blocks(const float* x, size_t nblocks, const uint8_t* header, uint8_t* rec) const = 0;
   virtual void decode_blocks(const uint8_t* rec, size_t nblocks, const uint8_t* header, float* out) const = 0;

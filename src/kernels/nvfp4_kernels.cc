@@ -207,21 +207,22 @@ class Nvfp4Kernel final : public BlockKernel {
     store_f32_le(g, header);
   }
 
-  void check_header(const uint8_t* header) const override {
-    if (!tensor_scale_) return;
-    const float g = load_f32_le(header);
-    if (!(g > 0.0f) || !std::isfinite(g)) {
-      throw Error("format '" + format_str_ + "': the header's tensor scale " + std::to_string(g) +
-                  " is not a positive finite fp32 value");
-    }
-  }
-
   void encode_blocks(const float* x, size_t nblocks, const uint8_t* header, uint8_t* rec) const override {
     HWY_DYNAMIC_DISPATCH(Nvfp4EncodeBlocks)(x, nblocks, rec, tensor_scale_ ? load_f32_le(header) : 0.0f, e4m3_);
   }
   void decode_blocks(const uint8_t* rec, size_t nblocks, const uint8_t* header, float* out) const override {
-    const size_t bad = HWY_DYNAMIC_DISPATCH(Nvfp4DecodeBlocks)(rec, nblocks, out, tensor_scale_ ? load_f32_le(header) : 0.0f,
-                                                              e4m3_, e2m1_);
+    const float g = tensor_scale_ ? load_f32_le(header) : 0.0f;
+    // As the reference: NaN blocks decode without looking at g; any other
+    // block needs a positive finite g.
+    if (tensor_scale_ && (!(g > 0.0f) || !std::isfinite(g))) {
+      for (size_t b = 0; b < nblocks; ++b) {
+        if (rec[b * detail::kNvRecordBytes] != detail::kNvNanScale) {
+          throw Error("format '" + format_str_ + "': the header's tensor scale " + std::to_string(g) +
+                      " is not a positive finite fp32 value");
+        }
+      }
+    }
+    const size_t bad = HWY_DYNAMIC_DISPATCH(Nvfp4DecodeBlocks)(rec, nblocks, out, g, e4m3_, e2m1_);
     if (bad < nblocks) {
       char buf[8];
       std::snprintf(buf, sizeof buf, "0x%02X", rec[bad * detail::kNvRecordBytes]);
