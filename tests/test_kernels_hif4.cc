@@ -8,6 +8,7 @@
 
 #include <bit>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <random>
@@ -36,6 +37,12 @@ std::vector<std::string> fast_formats() {
 }
 
 float from_bits(uint32_t b) { return std::bit_cast<float>(b); }
+
+std::string hex(uint32_t v) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%X", v);
+  return buf;
+}
 
 // Units (64 values each) that hit the special cases of §4-§5.
 std::vector<float> adversarial_units(uint32_t seed) {
@@ -118,7 +125,7 @@ std::vector<float> random_floats(size_t n, uint32_t seed) {
   if (got.size() != want.size()) return ::testing::AssertionFailure() << "size " << got.size() << " vs " << want.size();
   for (size_t i = 0; i < got.size(); ++i) {
     const uint32_t a = std::bit_cast<uint32_t>(got[i]), b = std::bit_cast<uint32_t>(want[i]);
-    if (a != b) return ::testing::AssertionFailure() << "element " << i << ": got 0x" << std::hex << a << ", want 0x" << b;
+    if (a != b) return ::testing::AssertionFailure() << "element " << i << ": got " << hex(a) << ", want " << hex(b);
   }
   return ::testing::AssertionSuccess();
 }
@@ -127,8 +134,7 @@ std::vector<float> random_floats(size_t n, uint32_t seed) {
   if (got.size() != want.size()) return ::testing::AssertionFailure() << "size " << got.size() << " vs " << want.size();
   for (size_t i = 0; i < got.size(); ++i) {
     if (got[i] != want[i]) {
-      return ::testing::AssertionFailure() << "byte " << i << ": got 0x" << std::hex << int{got[i]} << ", want 0x"
-                                           << int{want[i]};
+      return ::testing::AssertionFailure() << "byte " << i << ": got " << hex(got[i]) << ", want " << hex(want[i]);
     }
   }
   return ::testing::AssertionSuccess();
