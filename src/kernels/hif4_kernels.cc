@@ -71,15 +71,18 @@ inline Meta unit_meta(const uint32_t* m4, uint32_t M) {
   meta.s_bits = s;
   meta.R = std::bit_cast<float>(kReciprocal[f] - static_cast<uint32_t>(E * (1 << 23)));
   // Step 7: b8[k] = RN32(m8[k] * R) >= 4.  Step 8: b4[j] = RN32(RN32(m4[j] * R) / 2^b8) >= 2.
+  // Branch-free: the flags of random data are unpredictable. Dividing by 2^b8
+  // is multiplying by 1 or 0.5 (exact powers of two, the same rounding).
+  constexpr float kHalving[2] = {1.0f, 0.5f};
   uint32_t b8 = 0, b4 = 0;
   for (int k = 0; k < 8; ++k) {
     const float m8 = std::bit_cast<float>(std::max(m4[2 * k], m4[2 * k + 1]));
-    if (m8 * meta.R >= 4.0f) b8 |= 1u << k;
+    b8 |= static_cast<uint32_t>(m8 * meta.R >= 4.0f) << k;
   }
   for (int j = 0; j < 16; ++j) {
     const float p = std::bit_cast<float>(m4[j]) * meta.R;
-    const float d = ((b8 >> (j >> 1)) & 1u) ? p * 0.5f : p;
-    if (d >= 2.0f) b4 |= 1u << j;
+    const float d = p * kHalving[(b8 >> (j >> 1)) & 1u];
+    b4 |= static_cast<uint32_t>(d >= 2.0f) << j;
   }
   meta.b8 = b8;
   meta.b4 = b4;
@@ -345,8 +348,10 @@ namespace {
 constexpr int64_t kUnitLen = 64;
 // Elements per thread below which fewer threads are used (as thread_pool.h).
 constexpr int64_t kMinElements = int64_t{1} << 15;
-// Elements gathered per scratch batch for blocking along a non-last axis.
-constexpr int64_t kBatchElements = int64_t{1} << 14;
+// Elements gathered per scratch batch for blocking along a non-last axis
+// (at least 16 lines of 4096 elements: whole cache lines of each row).
+constexpr int64_t kBatchElements = int64_t{1} << 16;
+constexpr int64_t kMaxBatchLines = 256;
 
 void check_m(int m) {
   if (m < 1 || m > 4) throw Error("hif4 kernels: magnitude bits m = " + std::to_string(m) + ", expected 1..4");
@@ -366,25 +371,25 @@ template <typename Body>
 void for_line_batches(const LineGeometry& g, int threads, bool gather_in, bool scatter_out, const float* x, float* y,
                       Body body) {
   const int64_t L = g.length;
-  const int64_t batch = std::max<int64_t>(1, kBatchElements / std::max<int64_t>(L, 1));
+  const int64_t batch = std::clamp<int64_t>(kBatchElements / std::max<int64_t>(L, 1), 1, kMaxBatchLines);
   parallel_for(g.lines, threads_for(g.lines * L, threads), batch, [&](int64_t b, int64_t e) {
     std::vector<float> in_buf(gather_in ? static_cast<size_t>(batch * L) : 0);
     std::vector<float> out_buf(scatter_out ? static_cast<size_t>(batch * L) : 0);
     for (int64_t o0 = b; o0 < e; o0 += batch) {
       const int64_t n = std::min(batch, e - o0);
+      // Consecutive lines with the same outer index are adjacent in memory,
+      // so the copies run over lines innermost (contiguous in the tensor).
+      int64_t base[kMaxBatchLines];
+      for (int64_t k = 0; k < n; ++k) base[k] = g.line_base(o0 + k);
       if (gather_in) {
-        for (int64_t k = 0; k < n; ++k) {
-          const float* src = x + g.line_base(o0 + k);
-          float* dst = in_buf.data() + k * L;
-          for (int64_t i = 0; i < L; ++i) dst[i] = src[i * g.inner];
+        for (int64_t i = 0; i < L; ++i) {
+          for (int64_t k = 0; k < n; ++k) in_buf[static_cast<size_t>(k * L + i)] = x[base[k] + i * g.inner];
         }
       }
       body(o0, n, in_buf.data(), out_buf.data());
       if (scatter_out) {
-        for (int64_t k = 0; k < n; ++k) {
-          const float* src = out_buf.data() + k * L;
-          float* dst = y + g.line_base(o0 + k);
-          for (int64_t i = 0; i < L; ++i) dst[i * g.inner] = src[i];
+        for (int64_t i = 0; i < L; ++i) {
+          for (int64_t k = 0; k < n; ++k) y[base[k] + i * g.inner] = out_buf[static_cast<size_t>(k * L + i)];
         }
       }
     }
