@@ -7,6 +7,7 @@
 #include "hifloat/hif8_array.h"
 #include "kernels/block_kernels.h"
 #include "kernels/fp8_kernels.h"
+#include "kernels/hif4_kernels.h"
 #include "kernels/hif8_kernels.h"
 
 namespace hifloat::kernels {
@@ -20,6 +21,30 @@ std::unique_ptr<BlockKernel> block_kernel(const FormatSpec& format) {
   return make_nvfp4_kernel(format);
 }
 
+// HiFloat4 family: the magnitude bit count m, or 0 when `format` is not a
+// member or uses a rounding without a fast path (stochastic).
+int hif4_magnitude_bits(const FormatSpec& format, Hif4Mode* mode) {
+  int m = 0;
+  if (format.name == "hif4" || format.name == "hifx4") m = 3;
+  else if (format.name == "hifx2") m = 1;
+  else if (format.name == "hifx3") m = 2;
+  else if (format.name == "hifx5") m = 4;
+  if (m == 0) return 0;
+  const std::string& r = format.option("rounding");
+  if (r == "away") *mode = Hif4Mode::kAway;
+  else if (r == "even") *mode = Hif4Mode::kEven;
+  else return 0;
+  return m;
+}
+
+void check_hif4_bytes(const FormatSpec& format, int m, const LineGeometry& g, size_t have, const char* what) {
+  const size_t need = static_cast<size_t>(g.lines * ((g.length + 63) / 64) * hif4_unit_bytes(m));
+  if (have != need) {
+    throw Error(format.name + " " + what + ": packed data holds " + std::to_string(have) + " bytes, expected " +
+                std::to_string(need));
+  }
+}
+
 }  // namespace
 
 // Elementwise formats store one record per element in C order, so flat index
@@ -29,6 +54,13 @@ bool encode_fast(const FormatSpec& format, const float* x, const Shape& shape, i
                  const ExecOptions& exec) {
   if (auto k = block_kernel(format)) return block_encode(*k, x, shape, axis, out, exec.threads), true;
   const size_t n = element_count(shape);
+  Hif4Mode mode = Hif4Mode::kAway;
+  if (const int m = hif4_magnitude_bits(format, &mode)) {
+    const LineGeometry g(shape, axis);
+    check_hif4_bytes(format, m, g, out.size(), "encode");
+    hif4_encode(m, mode, x, g, out.data(), exec.threads);
+    return true;
+  }
   if (format.name == "hif8") {
     if (out.size() != n) throw Error("hif8 encode: output holds " + std::to_string(out.size()) + " bytes, need " + std::to_string(n));
     hif8_encode(x, out.data(), n, hif8_options(format), 0, exec.threads);
@@ -47,6 +79,13 @@ bool decode_fast(const FormatSpec& format, std::span<const uint8_t> in, const Sh
                  const ExecOptions& exec) {
   if (auto k = block_kernel(format)) return block_decode(*k, in, shape, axis, out, exec.threads), true;
   const size_t n = element_count(shape);
+  Hif4Mode mode = Hif4Mode::kAway;
+  if (const int m = hif4_magnitude_bits(format, &mode)) {  // decoding does not depend on the rounding
+    const LineGeometry g(shape, axis);
+    check_hif4_bytes(format, m, g, in.size(), "decode");
+    hif4_decode(m, in.data(), g, out, exec.threads);
+    return true;
+  }
   if (format.name == "hif8") {
     if (in.size() != n) throw Error("hif8 decode: packed data holds " + std::to_string(in.size()) + " bytes, expected " + std::to_string(n));
     hif8_decode(in.data(), out, n, exec.threads);
@@ -65,6 +104,11 @@ bool fake_quant_fast(const FormatSpec& format, const float* x, const Shape& shap
                      const ExecOptions& exec) {
   if (auto k = block_kernel(format)) return block_fake_quant(*k, x, shape, axis, out, exec.threads), true;
   const size_t n = element_count(shape);
+  Hif4Mode mode = Hif4Mode::kAway;
+  if (const int m = hif4_magnitude_bits(format, &mode)) {
+    hif4_fake_quant(m, mode, x, LineGeometry(shape, axis), out, exec.threads);
+    return true;
+  }
   if (format.name == "hif8") {
     hif8_fake_quant(x, out, n, hif8_options(format), 0, exec.threads);
     return true;
