@@ -63,7 +63,7 @@ void BM_Hif4_Quantize(benchmark::State& state) {
   hif4_input();  // generated outside the timed loop
   std::vector<uint8_t> out(packed_bytes(m), 1);
   for (auto _ : state) {
-    kernels::hif4_encode(m, kernels::Hif4Mode::kAway, hif4_input().data(), geometry(state), out.data(),
+    kernels::hif4_encode(m, kernels::Hif4Mode::kAway, 0, hif4_input().data(), geometry(state), out.data(),
                          static_cast<int>(state.range(2)));
     benchmark::DoNotOptimize(out.data());
     benchmark::ClobberMemory();
@@ -75,7 +75,7 @@ BENCHMARK(BM_Hif4_Quantize)->Apply(hif4_args);
 void BM_Hif4_Dequantize(benchmark::State& state) {
   const int m = static_cast<int>(state.range(0));
   std::vector<uint8_t> packed(packed_bytes(m));
-  kernels::hif4_encode(m, kernels::Hif4Mode::kAway, hif4_input().data(), geometry(state), packed.data(), 0);
+  kernels::hif4_encode(m, kernels::Hif4Mode::kAway, 0, hif4_input().data(), geometry(state), packed.data(), 0);
   std::vector<float> out(kN, 1.0f);
   for (auto _ : state) {
     kernels::hif4_decode(m, packed.data(), geometry(state), out.data(), static_cast<int>(state.range(2)));
@@ -91,7 +91,7 @@ void BM_Hif4_FakeQuant(benchmark::State& state) {
   hif4_input();
   std::vector<float> out(kN, 1.0f);
   for (auto _ : state) {
-    kernels::hif4_fake_quant(m, kernels::Hif4Mode::kAway, hif4_input().data(), geometry(state), out.data(),
+    kernels::hif4_fake_quant(m, kernels::Hif4Mode::kAway, 0, hif4_input().data(), geometry(state), out.data(),
                              static_cast<int>(state.range(2)));
     benchmark::DoNotOptimize(out.data());
     benchmark::ClobberMemory();

@@ -1,7 +1,7 @@
 // The HiFloat4 family fast paths (src/kernels/hif4_kernels.cc) against the
 // scalar reference codec (src/formats/hif4.cc) bit for bit, through the tensor
 // API: every SIMD target this CPU supports, 1/2/7 threads, all four members,
-// rounding away and even (stochastic falls back to the codec), adversarial
+// rounding away, even and stochastic (the codec for non-last axes), adversarial
 // units (ties, the 0x3EFFFFFF artefact, NaN/Inf units, +-0, subnormals, scale
 // clamps), odd tails, unaligned pointers and every axis of 3-D tensors.
 #include <gtest/gtest.h>
@@ -32,6 +32,7 @@ std::vector<std::string> fast_formats() {
   for (const char* m : kMembers) {
     out.push_back(std::string(m));
     out.push_back(std::string(m) + ":rounding=even");
+    out.push_back(std::string(m) + ":rounding=stochastic,seed=42");
   }
   return out;
 }
@@ -250,9 +251,10 @@ TEST(Hif4Kernels, DecodeArbitraryBytes) {
   }
 }
 
-TEST(Hif4Kernels, StochasticFallsBackToTheReference) {
+TEST(Hif4Kernels, StochasticOtherSeedsAndHugeSeed) {
   const std::vector<float> x = adversarial_units(13);
-  check_tensor("hif4:rounding=stochastic,seed=7", x.data(), {static_cast<int64_t>(x.size())}, 0, {1, 2});
+  check_tensor("hif4:rounding=stochastic,seed=7", x.data(), {5, static_cast<int64_t>(x.size()) / 5}, 1, {1, 2});
+  check_tensor("hifx3:rounding=stochastic,seed=18446744073709551615", x.data(), {static_cast<int64_t>(x.size())}, 0, {1, 2});
 }
 
 TEST(Hif4Kernels, WrongPackedSizeThrows) {

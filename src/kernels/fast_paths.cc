@@ -33,9 +33,12 @@ int hif4_magnitude_bits(const FormatSpec& format, Hif4Mode* mode) {
   const std::string& r = format.option("rounding");
   if (r == "away") *mode = Hif4Mode::kAway;
   else if (r == "even") *mode = Hif4Mode::kEven;
+  else if (r == "stochastic") *mode = Hif4Mode::kStochastic;
   else return 0;
   return m;
 }
+
+uint64_t hif4_seed(const FormatSpec& format) { return std::stoull(format.option("seed")); }  // validated by the registry
 
 void check_hif4_bytes(const FormatSpec& format, int m, const LineGeometry& g, size_t have, const char* what) {
   const size_t need = static_cast<size_t>(g.lines * ((g.length + 63) / 64) * hif4_unit_bytes(m));
@@ -57,8 +60,9 @@ bool encode_fast(const FormatSpec& format, const float* x, const Shape& shape, i
   Hif4Mode mode = Hif4Mode::kAway;
   if (const int m = hif4_magnitude_bits(format, &mode)) {
     const LineGeometry g(shape, axis);
+    if (mode == Hif4Mode::kStochastic && g.inner != 1) return false;  // fast only along the last axis
     check_hif4_bytes(format, m, g, out.size(), "encode");
-    hif4_encode(m, mode, x, g, out.data(), exec.threads);
+    hif4_encode(m, mode, hif4_seed(format), x, g, out.data(), exec.threads);
     return true;
   }
   if (format.name == "hif8") {
@@ -106,7 +110,9 @@ bool fake_quant_fast(const FormatSpec& format, const float* x, const Shape& shap
   const size_t n = element_count(shape);
   Hif4Mode mode = Hif4Mode::kAway;
   if (const int m = hif4_magnitude_bits(format, &mode)) {
-    hif4_fake_quant(m, mode, x, LineGeometry(shape, axis), out, exec.threads);
+    const LineGeometry g(shape, axis);
+    if (mode == Hif4Mode::kStochastic && g.inner != 1) return false;
+    hif4_fake_quant(m, mode, hif4_seed(format), x, g, out, exec.threads);
     return true;
   }
   if (format.name == "hif8") {

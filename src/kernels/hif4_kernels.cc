@@ -31,6 +31,7 @@
 #include <cstring>
 
 #include "kernels/hif4_kernels.h"
+#include "kernels/philox-inl.h"
 
 #ifndef HIFLOAT_KERNELS_HIF4_SCALAR_ONCE
 #define HIFLOAT_KERNELS_HIF4_SCALAR_ONCE
@@ -133,8 +134,8 @@ HWY_INLINE VI Shifts(DI di, VI idx, VI b8, VI b4) {
 // Quantises one unit of 64 values at src. Writes the packed record (kValues =
 // false) or the 64 fake-quantised values (kValues = true).
 template <int kM, Hif4Mode kMode, bool kValues>
-HWY_INLINE void QuantizeUnit(const float* HWY_RESTRICT src, uint8_t* HWY_RESTRICT record,
-                             float* HWY_RESTRICT values) {
+HWY_INLINE void QuantizeUnit(const float* HWY_RESTRICT src, const uint32_t* HWY_RESTRICT draws,
+                             uint8_t* HWY_RESTRICT record, float* HWY_RESTRICT values) {
   constexpr int kW = kM + 1;  // bits per code
   const DI di;
   const DF df;
@@ -185,8 +186,17 @@ HWY_INLINE void QuantizeUnit(const float* HWY_RESTRICT src, uint8_t* HWY_RESTRIC
     VF r;
     if constexpr (kMode == Hif4Mode::kAway) {
       r = hn::Add(t, hn::Set(df, 0.5f));  // floor below is the truncation of this non-negative sum
-    } else {
+    } else if constexpr (kMode == Hif4Mode::kEven) {
       r = hn::Round(t);
+    } else {
+      // floor(t + u), u = k/2^24, exactly: floor(t) + (frac(t) >= 1 - u). Every
+      // t >= 2^m saturates, so t is first capped at 2^m (also +Inf); below that
+      // frac(t) and 1 - u = (2^24 - k)/2^24 are exact floats.
+      const VF tc = hn::Min(t, hn::Set(df, static_cast<float>(1 << kM)));
+      const VF fl = hn::Floor(tc);
+      const VI k = hn::LoadU(di, reinterpret_cast<const int32_t*>(draws) + v);
+      const VF one_minus_u = hn::Mul(hn::ConvertTo(df, hn::Sub(hn::Set(di, 1 << 24), k)), hn::Set(df, 0x1p-24f));
+      r = hn::IfThenElse(hn::Ge(hn::Sub(tc, fl), one_minus_u), hn::Add(fl, hn::Set(df, 1.0f)), fl);
     }
     const VI q = hn::ConvertTo(di, hn::Min(r, qmax));
     const VI sign = hn::And(x, hn::Set(di, static_cast<int32_t>(0x80000000u)));
@@ -257,23 +267,30 @@ HWY_INLINE void DequantizeUnit(const uint8_t* HWY_RESTRICT record, float* HWY_RE
 // r / U, piece r % U). Codes go to codes + r * unit bytes, values to values at
 // the element's own offset (only the line's real elements are written).
 template <int kM, Hif4Mode kMode, bool kValues>
-void QuantizeUnits(const float* x, int64_t L, int64_t r0, int64_t r1, uint8_t* codes, float* values) {
+void QuantizeUnits(const float* x, int64_t L, int64_t r0, int64_t r1, uint8_t* codes, float* values, uint64_t seed) {
   const int64_t U = (L + d::kUnit - 1) / d::kUnit;
   constexpr int64_t kBytes = hif4_unit_bytes(kM);
   HWY_ALIGN float pad_in[d::kUnit];
   HWY_ALIGN float pad_out[d::kUnit];
+  HWY_ALIGN uint32_t draw_buf[kMode == Hif4Mode::kStochastic ? d::kUnit + kDrawsSlack : 1];
+  const uint32_t* draws = draw_buf;
   for (int64_t r = r0; r < r1; ++r) {
     const int64_t line = r / U, start = (r % U) * d::kUnit;
     const int64_t valid = std::min<int64_t>(d::kUnit, L - start);
     const float* src = x + line * L + start;
     uint8_t* rec = kValues ? nullptr : codes + r * kBytes;
     float* dst = kValues ? values + line * L + start : nullptr;
+    if constexpr (kMode == Hif4Mode::kStochastic) {
+      // Flat index = offset in x (whole tensor, last axis). Padding (t = 0)
+      // gives q = 0 whatever its draw.
+      draws = FillDraws(seed, static_cast<uint64_t>(line * L + start), d::kUnit, draw_buf);
+    }
     if (valid == d::kUnit) {
-      QuantizeUnit<kM, kMode, kValues>(src, rec, dst);
+      QuantizeUnit<kM, kMode, kValues>(src, draws, rec, dst);
     } else {  // the line's tail: zero padding (§6)
       std::fill(pad_in, pad_in + d::kUnit, 0.0f);
       std::copy(src, src + valid, pad_in);
-      QuantizeUnit<kM, kMode, kValues>(pad_in, rec, pad_out);
+      QuantizeUnit<kM, kMode, kValues>(pad_in, draws, rec, pad_out);
       if constexpr (kValues) std::copy(pad_out, pad_out + valid, dst);
     }
   }
@@ -298,24 +315,28 @@ void DequantizeUnits(const uint8_t* in, int64_t L, int64_t r0, int64_t r1, float
 }
 
 template <Hif4Mode kMode, bool kValues>
-void QuantizeUnitsM(int m, const float* x, int64_t L, int64_t r0, int64_t r1, uint8_t* codes, float* values) {
+void QuantizeUnitsM(int m, const float* x, int64_t L, int64_t r0, int64_t r1, uint8_t* codes, float* values,
+                    uint64_t seed) {
   switch (m) {
-    case 1: return QuantizeUnits<1, kMode, kValues>(x, L, r0, r1, codes, values);
-    case 2: return QuantizeUnits<2, kMode, kValues>(x, L, r0, r1, codes, values);
-    case 3: return QuantizeUnits<3, kMode, kValues>(x, L, r0, r1, codes, values);
-    default: return QuantizeUnits<4, kMode, kValues>(x, L, r0, r1, codes, values);
+    case 1: return QuantizeUnits<1, kMode, kValues>(x, L, r0, r1, codes, values, seed);
+    case 2: return QuantizeUnits<2, kMode, kValues>(x, L, r0, r1, codes, values, seed);
+    case 3: return QuantizeUnits<3, kMode, kValues>(x, L, r0, r1, codes, values, seed);
+    default: return QuantizeUnits<4, kMode, kValues>(x, L, r0, r1, codes, values, seed);
   }
 }
 
 // Exported entry points: codes != nullptr encodes, else fake-quantises into values.
-void Hif4QuantizeUnits(int m, int mode, const float* x, int64_t L, int64_t r0, int64_t r1, uint8_t* codes,
-                       float* values) {
+void Hif4QuantizeUnits(int m, int mode, uint64_t seed, const float* x, int64_t L, int64_t r0, int64_t r1,
+                       uint8_t* codes, float* values) {
   if (mode == static_cast<int>(Hif4Mode::kAway)) {
-    if (codes) QuantizeUnitsM<Hif4Mode::kAway, false>(m, x, L, r0, r1, codes, values);
-    else QuantizeUnitsM<Hif4Mode::kAway, true>(m, x, L, r0, r1, codes, values);
+    if (codes) QuantizeUnitsM<Hif4Mode::kAway, false>(m, x, L, r0, r1, codes, values, seed);
+    else QuantizeUnitsM<Hif4Mode::kAway, true>(m, x, L, r0, r1, codes, values, seed);
+  } else if (mode == static_cast<int>(Hif4Mode::kEven)) {
+    if (codes) QuantizeUnitsM<Hif4Mode::kEven, false>(m, x, L, r0, r1, codes, values, seed);
+    else QuantizeUnitsM<Hif4Mode::kEven, true>(m, x, L, r0, r1, codes, values, seed);
   } else {
-    if (codes) QuantizeUnitsM<Hif4Mode::kEven, false>(m, x, L, r0, r1, codes, values);
-    else QuantizeUnitsM<Hif4Mode::kEven, true>(m, x, L, r0, r1, codes, values);
+    if (codes) QuantizeUnitsM<Hif4Mode::kStochastic, false>(m, x, L, r0, r1, codes, values, seed);
+    else QuantizeUnitsM<Hif4Mode::kStochastic, true>(m, x, L, r0, r1, codes, values, seed);
   }
 }
 
@@ -355,6 +376,13 @@ constexpr int64_t kMaxBatchLines = 256;
 
 void check_m(int m) {
   if (m < 1 || m > 4) throw Error("hif4 kernels: magnitude bits m = " + std::to_string(m) + ", expected 1..4");
+}
+
+void check_mode(int m, Hif4Mode mode, const LineGeometry& g) {
+  check_m(m);
+  if (mode == Hif4Mode::kStochastic && g.inner != 1) {
+    throw Error("hif4 kernels: stochastic rounding needs the blocking axis last");
+  }
 }
 
 int threads_for(int64_t elements, int threads) {
@@ -398,34 +426,36 @@ void for_line_batches(const LineGeometry& g, int threads, bool gather_in, bool s
 
 }  // namespace
 
-void hif4_encode(int m, Hif4Mode mode, const float* x, const LineGeometry& g, uint8_t* out, int threads) {
-  check_m(m);
+void hif4_encode(int m, Hif4Mode mode, uint64_t seed, const float* x, const LineGeometry& g, uint8_t* out,
+                 int threads) {
+  check_mode(m, mode, g);
   const int64_t U = units_per_line(g), bytes = hif4_unit_bytes(m);
   if (g.lines == 0 || U == 0) return;
   if (g.inner == 1) {  // lines are contiguous: thread over units
     parallel_for(g.lines * U, threads_for(g.lines * g.length, threads), 16, [&](int64_t b, int64_t e) {
-      HWY_DYNAMIC_DISPATCH(Hif4QuantizeUnits)(m, static_cast<int>(mode), x, g.length, b, e, out, nullptr);
+      HWY_DYNAMIC_DISPATCH(Hif4QuantizeUnits)(m, static_cast<int>(mode), seed, x, g.length, b, e, out, nullptr);
     });
     return;
   }
   for_line_batches(g, threads, true, false, x, nullptr, [&](int64_t o0, int64_t n, const float* in, float*) {
-    HWY_DYNAMIC_DISPATCH(Hif4QuantizeUnits)(m, static_cast<int>(mode), in, g.length, 0, n * U, out + o0 * U * bytes,
+    HWY_DYNAMIC_DISPATCH(Hif4QuantizeUnits)(m, static_cast<int>(mode), seed, in, g.length, 0, n * U, out + o0 * U * bytes,
                                             nullptr);
   });
 }
 
-void hif4_fake_quant(int m, Hif4Mode mode, const float* x, const LineGeometry& g, float* out, int threads) {
-  check_m(m);
+void hif4_fake_quant(int m, Hif4Mode mode, uint64_t seed, const float* x, const LineGeometry& g, float* out,
+                     int threads) {
+  check_mode(m, mode, g);
   const int64_t U = units_per_line(g);
   if (g.lines == 0 || U == 0) return;
   if (g.inner == 1) {
     parallel_for(g.lines * U, threads_for(g.lines * g.length, threads), 16, [&](int64_t b, int64_t e) {
-      HWY_DYNAMIC_DISPATCH(Hif4QuantizeUnits)(m, static_cast<int>(mode), x, g.length, b, e, nullptr, out);
+      HWY_DYNAMIC_DISPATCH(Hif4QuantizeUnits)(m, static_cast<int>(mode), seed, x, g.length, b, e, nullptr, out);
     });
     return;
   }
   for_line_batches(g, threads, true, true, x, out, [&](int64_t, int64_t n, const float* in, float* values) {
-    HWY_DYNAMIC_DISPATCH(Hif4QuantizeUnits)(m, static_cast<int>(mode), in, g.length, 0, n * U, nullptr, values);
+    HWY_DYNAMIC_DISPATCH(Hif4QuantizeUnits)(m, static_cast<int>(mode), seed, in, g.length, 0, n * U, nullptr, values);
   });
 }
 
