@@ -17,24 +17,17 @@
 #include "hifloat/codec.h"
 #include "kernels/fast_paths.h"
 
+#include "bench_data.h"
+
 namespace hifloat {
 namespace {
 
 constexpr int64_t kRows = 4096, kCols = 4096;  // 16M elements, blocks along the last axis
-constexpr size_t kN = static_cast<size_t>(kRows * kCols);
+constexpr size_t kN = bench::kElements;
+static_assert(kRows * kCols == static_cast<int64_t>(kN));
 const Shape kShape{kRows, kCols};
 
-const std::vector<float>& input_floats() {
-  static const std::vector<float> data = [] {
-    std::vector<float> v(kN);
-    std::mt19937 rng(1);
-    std::normal_distribution<float> normal(0.0f, 1.0f);
-    std::uniform_int_distribution<int> scale(-12, 12);
-    for (float& x : v) x = std::ldexp(normal(rng), scale(rng));
-    return v;
-  }();
-  return data;
-}
+const std::vector<float>& input_floats() { return bench::activations(); }
 
 void set_counters(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kN));

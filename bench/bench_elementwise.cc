@@ -17,23 +17,14 @@
 #include "kernels/hif8_kernels.h"
 #include "kernels/targets.h"
 
+#include "bench_data.h"
+
 namespace hifloat {
 namespace {
 
-constexpr size_t kN = size_t{1} << 24;  // 16M elements: 64 MiB of float32, beyond the 32 MiB LLC here
+constexpr size_t kN = bench::kElements;
 
-// Activations-like data: normal with a spread of scales, every HiF8 binade hit.
-const std::vector<float>& input_floats() {
-  static const std::vector<float> data = [] {
-    std::vector<float> v(kN);
-    std::mt19937 rng(1);
-    std::normal_distribution<float> normal(0.0f, 1.0f);
-    std::uniform_int_distribution<int> scale(-12, 12);
-    for (float& x : v) x = std::ldexp(normal(rng), scale(rng));
-    return v;
-  }();
-  return data;
-}
+const std::vector<float>& input_floats() { return bench::activations(); }
 
 template <typename T>
 std::vector<T> converted_input() {

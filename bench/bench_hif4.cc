@@ -17,24 +17,16 @@
 #include "hifloat/codec.h"
 #include "kernels/hif4_kernels.h"
 
+#include "bench_data.h"
+
 namespace hifloat {
 namespace {
 
 constexpr int64_t kRows = 4096, kCols = 4096;
-constexpr size_t kN = static_cast<size_t>(kRows * kCols);
+constexpr size_t kN = bench::kElements;
+static_assert(kRows * kCols == static_cast<int64_t>(kN));
 
-// Activations-like data: normal with a spread of scales.
-const std::vector<float>& hif4_input() {
-  static const std::vector<float> data = [] {
-    std::vector<float> v(kN);
-    std::mt19937 rng(1);
-    std::normal_distribution<float> normal(0.0f, 1.0f);
-    std::uniform_int_distribution<int> scale(-12, 12);
-    for (float& x : v) x = std::ldexp(normal(rng), scale(rng));
-    return v;
-  }();
-  return data;
-}
+const std::vector<float>& hif4_input() { return bench::activations(); }
 
 // Arguments: member m (1..4), axis (1 = last, 0 = first), threads (1, or 0 = all).
 void hif4_args(benchmark::internal::Benchmark* b) {

@@ -25,27 +25,16 @@
 #include "hifloat/ieee16.h"
 #include "hifloat/npy.h"
 #include "hifloat/packed_safetensors.h"
+#include "cli_runner.h"
 #include "temp_dir.h"
-
-extern char** environ;
 
 namespace hifloat {
 namespace {
 
 using testing::TempDir;
 
-struct RunResult {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+using RunResult = testing::CliResult;
+using testing::slurp;
 
 class Cli : public ::testing::Test {
  protected:
@@ -55,30 +44,7 @@ class Cli : public ::testing::Test {
 
   // Runs the CLI with `args`, capturing stdout and stderr.
   RunResult run(const std::vector<std::string>& args) {
-    const std::string out_path = logs_.file("stdout"), err_path = logs_.file("stderr");
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    std::vector<std::string> argv_s = {HIFLOAT_CLI_PATH};
-    argv_s.insert(argv_s.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& s : argv_s) argv.push_back(s.data());
-    argv.push_back(nullptr);
-    pid_t pid = 0;
-    RunResult r;
-    const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) {
-      r.err = std::string("posix_spawn failed: ") + std::strerror(rc);
-      return r;
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    r.out = slurp(out_path);
-    r.err = slurp(err_path);
-    return r;
+    return testing::run_cli(args, logs_.file("stdout"), logs_.file("stderr"));
   }
 
   std::string file(const std::string& name) const { return work_.file(name); }

@@ -19,9 +19,8 @@
 #include "hifloat/npy.h"
 #include "hifloat/packed_safetensors.h"
 #include "matmul_test_util.h"
+#include "cli_runner.h"
 #include "temp_dir.h"
-
-extern char** environ;
 
 namespace hifloat {
 namespace {
@@ -30,10 +29,7 @@ using testing::random_floats;
 using testing::same_bits;
 using testing::TempDir;
 
-struct RunResult {
-  int code = -1;
-  std::string err;
-};
+using RunResult = testing::CliResult;
 
 class CliMatmul : public ::testing::Test {
  protected:
@@ -41,33 +37,11 @@ class CliMatmul : public ::testing::Test {
     if (std::string(HIFLOAT_CLI_PATH).empty()) GTEST_SKIP() << "the CLI is not built (HIFLOAT_BUILD_CLI=OFF)";
   }
 
+  // Runs `hifloat matmul args...`.
   RunResult run(const std::vector<std::string>& args) {
-    const std::string err_path = logs_.file("stderr");
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    std::vector<std::string> argv_s = {HIFLOAT_CLI_PATH, "matmul"};
-    argv_s.insert(argv_s.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& s : argv_s) argv.push_back(s.data());
-    argv.push_back(nullptr);
-    pid_t pid = 0;
-    RunResult r;
-    const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) {
-      r.err = std::string("posix_spawn failed: ") + std::strerror(rc);
-      return r;
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    std::ifstream f(err_path, std::ios::binary);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    r.err = ss.str();
-    return r;
+    std::vector<std::string> full = {"matmul"};
+    full.insert(full.end(), args.begin(), args.end());
+    return testing::run_cli(full, logs_.file("stdout"), logs_.file("stderr"));
   }
 
   std::string file(const std::string& name) const { return work_.file(name); }
