@@ -1,0 +1,425 @@
+// Per-target building blocks of the block-format kernels (NVFP4, MX, INT8,
+// INT4): exact grid rounding and grid values in fp32 bit arithmetic, and the
+// generic block loops that every format instantiates with its "policy".
+//
+// A policy P describes one format (see nvfp4_kernels.cc for the contract):
+//   block, width (code bits), scale_bytes, kNanFill,
+//   Scales(di, amax_bits, finite_max_bits, &scale, &qparam, &dparam, &nan)
+//     — from a vector of per-block statistics (one lane per block) to the
+//       record's scale field, the quantisation and dequantisation parameters,
+//       and which blocks are NaN blocks;
+//   Encode(di, x_bits, qparam) -> element codes (width bits, signed);
+//   Decode(di, codes, dparam) -> values;
+//   DecodeScales(di, scale, &dparam, &nan).
+//
+// Two loop shapes cover every blocking axis (spec/README.md "Blocking axis"):
+//   - contiguous: blocks along the last axis, B consecutive elements each;
+//     statistics are reduced per block, scales computed for a vector of
+//     blocks at once, elements encoded a vector at a time;
+//   - strided: blocks along another axis; lanes are consecutive lines (the
+//     `inner` index), so every load is contiguous and each lane holds its own
+//     block (a vertical reduction gives every lane its statistics).
+// Both give exactly the reference's bytes: every step is per element or per
+// block, with the reference's fp32 operations.
+#if defined(HIFLOAT_KERNELS_BLOCK_SIMD_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef HIFLOAT_KERNELS_BLOCK_SIMD_INL_H_
+#undef HIFLOAT_KERNELS_BLOCK_SIMD_INL_H_
+#else
+#define HIFLOAT_KERNELS_BLOCK_SIMD_INL_H_
+#endif
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include <hwy/highway.h>
+
+#include "kernels/block_pack.h"
+#include "kernels/convert-inl.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace hifloat::kernels::HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+using DF = hn::RebindToFloat<DI>;
+using VF = hn::Vec<DF>;
+using MI = hn::Mask<DI>;
+
+constexpr size_t kBlockMaxLanes = HWY_MAX_BYTES / sizeof(int32_t);
+
+HWY_INLINE VF AsFloat(VI v) { return hn::BitCast(DF(), v); }
+HWY_INLINE VI AsBits(VF v) { return hn::BitCast(DI(), v); }
+
+// Round to nearest, ties to even, of a magnitude given as non-negative finite
+// fp32 bits `a`, onto a binary grid with M fraction bits whose smallest normal
+// exponent is EMIN (below 2^EMIN the grid is the multiples of 2^(EMIN-M)).
+// Returns the magnitude code, unsaturated (the caller clamps it). With kStar,
+// RNE* of BASELINES.md §4.3: a quotient of exactly 0.5 - 2^-25 rounds to 1.
+//
+// Integer arithmetic: the 24-bit significand is shifted right by the number of
+// its bits below the grid's quantum, rounding half to even ("add half - 1 +
+// lsb, then shift"); a carry into the next binade is the next code.
+template <int M, int EMIN, bool kStar>
+HWY_INLINE VI GridCode(DI di, VI a) {
+  constexpr int kMinField = EMIN + 127;  // fp32 exponent field of 2^EMIN
+  const VI one = hn::Set(di, 1);
+  const VI field = hn::ShiftRight<23>(a);
+  const auto normal = GeI(field, hn::Set(di, kMinField));
+  const VI sig = hn::Or(hn::And(a, hn::Set(di, 0x7FFFFF)), hn::Set(di, 0x800000));
+  // Below the normals: one more bit per binade; from 26 on everything is 0
+  // (sig < 2^24), so clamp there (this also covers fp32 zero and subnormals).
+  const VI sub_shift = hn::Min(hn::Sub(hn::Set(di, 23 - M + kMinField), field), hn::Set(di, 26));
+  const VI shift = hn::IfThenElse(normal, hn::Set(di, 23 - M), sub_shift);
+  const VI lsb = hn::And(sig >> shift, one);
+  const VI half_minus_one = hn::Sub(one << hn::Sub(shift, one), one);
+  VI n = hn::Add(hn::Add(sig, half_minus_one), lsb) >> shift;
+  if constexpr (kStar) {
+    const auto artefact = hn::And(hn::Eq(sig, hn::Set(di, 0xFFFFFF)), hn::Eq(shift, hn::Set(di, 25)));
+    n = hn::IfThenElse(artefact, one, n);
+  }
+  return hn::IfThenElse(normal, hn::Add(n, hn::ShiftLeft<M>(hn::Sub(field, hn::Set(di, kMinField)))), n);
+}
+
+// Value of finite magnitude codes of a grid with M fraction bits and the
+// given bias (BASELINES.md §1): exact fp32.
+template <int M, int BIAS>
+HWY_INLINE VF GridValue(DI di, VI mag) {
+  const DF df;
+  const VI field = hn::ShiftRight<M>(mag);
+  const VI m = hn::And(mag, hn::Set(di, (1 << M) - 1));
+  const VI normal = hn::Or(hn::ShiftLeft<23>(hn::Add(field, hn::Set(di, 127 - BIAS))), hn::ShiftLeft<23 - M>(m));
+  // Subnormal codes: m · 2^(1 - BIAS - M), exact.
+  const VF sub = hn::Mul(hn::ConvertTo(df, m), hn::Set(df, pow2f(1 - BIAS - M)));
+  return hn::IfThenElse(hn::RebindMask(df, hn::Eq(field, hn::Zero(di))), sub, AsFloat(normal));
+}
+
+// ------------------------------------------------------------------ loops
+
+// Per-block statistics as fp32 bits: max |x| over all elements (NaN > Inf >
+// finite in integer order) and over the finite ones.
+struct BlockStats {
+  VI amax;
+  VI fmax;
+};
+
+HWY_INLINE void AccumulateStats(DI di, VI x, BlockStats& s) {
+  const VI a = hn::AndNot(hn::SignBit(di), x);
+  s.amax = hn::Max(s.amax, a);
+  s.fmax = hn::Max(s.fmax, hn::IfThenElseZero(hn::Lt(a, hn::Set(di, 0x7F800000)), a));
+}
+
+// Loads `n` (<= Lanes) elements from p, zero-filling the rest.
+template <typename In>
+HWY_INLINE VI LoadPartial(DI di, const In* p, size_t n) {
+  In tmp[kBlockMaxLanes] = {};
+  std::copy(p, p + n, tmp);
+  return LoadBits(di, tmp);
+}
+
+// Stores `n` (<= Lanes) lanes of v to p.
+HWY_INLINE void StorePartial(DF df, VF v, float* p, size_t n) {
+  HWY_ALIGN float tmp[kBlockMaxLanes];
+  hn::Store(v, df, tmp);
+  std::copy(tmp, tmp + n, p);
+}
+
+// The `n` (<= Lanes) low bytes of each lane of `codes` into p.
+HWY_INLINE void StoreCodes(DI di, VI codes, uint8_t* p, size_t n) {
+  const hn::Rebind<uint8_t, DI> d8;
+  if (n == hn::Lanes(di)) {
+    hn::StoreU(hn::DemoteTo(d8, codes), d8, p);
+  } else {
+    uint8_t tmp[kBlockMaxLanes];
+    hn::StoreU(hn::DemoteTo(d8, codes), d8, tmp);
+    std::copy(tmp, tmp + n, p);
+  }
+}
+
+HWY_INLINE VI LoadCodes(DI di, const uint8_t* p, size_t n) {
+  const hn::Rebind<uint8_t, DI> d8;
+  if (n == hn::Lanes(di)) return hn::PromoteTo(di, hn::LoadU(d8, p));
+  uint8_t tmp[kBlockMaxLanes] = {};
+  std::copy(p, p + n, tmp);
+  return hn::PromoteTo(di, hn::LoadU(d8, tmp));
+}
+
+HWY_INLINE void WriteScale(uint32_t scale, int bytes, uint8_t* r) {
+  for (int b = 0; b < bytes; ++b) r[b] = static_cast<uint8_t>(scale >> (8 * b));
+}
+HWY_INLINE uint32_t ReadScale(const uint8_t* r, int bytes) {
+  uint32_t s = 0;
+  for (int b = 0; b < bytes; ++b) s |= static_cast<uint32_t>(r[b]) << (8 * b);
+  return s;
+}
+
+// Per-call scratch for one block's codes (one byte each), B + slack bytes.
+inline uint8_t* CodeScratch(size_t bytes) {
+  thread_local std::vector<uint8_t> buf;
+  if (buf.size() < bytes) buf.resize(bytes);
+  return buf.data();
+}
+
+// Statistics, scales and NaN flags of up to Lanes contiguous blocks starting
+// at x; results in lane j for block j.
+template <class P, typename In>
+HWY_INLINE void ContigScales(const P& p, const In* x, size_t k, VI& scale, VF& qparam, VF& dparam, MI& nan) {
+  const DI di;
+  const size_t N = hn::Lanes(di);
+  const size_t B = static_cast<size_t>(p.block);
+  HWY_ALIGN int32_t amax[kBlockMaxLanes] = {}, fmax[kBlockMaxLanes] = {};
+  for (size_t j = 0; j < k; ++j) {
+    BlockStats s{hn::Zero(di), hn::Zero(di)};
+    const In* xb = x + j * B;
+    size_t c = 0;
+    for (; c + N <= B; c += N) AccumulateStats(di, LoadBits(di, xb + c), s);
+    if (c < B) AccumulateStats(di, LoadPartial(di, xb + c, B - c), s);
+    amax[j] = hn::GetLane(hn::MaxOfLanes(di, s.amax));
+    fmax[j] = hn::GetLane(hn::MaxOfLanes(di, s.fmax));
+  }
+  p.Scales(di, hn::Load(di, amax), hn::Load(di, fmax), scale, qparam, dparam, nan);
+}
+
+// Encodes `nblocks` whole contiguous blocks of x into records at rec.
+template <class P, typename In>
+void EncodeContig(const P& p, const In* HWY_RESTRICT x, size_t nblocks, uint8_t* HWY_RESTRICT rec) {
+  const DI di;
+  const DF df;
+  const size_t N = hn::Lanes(di);
+  const size_t B = static_cast<size_t>(p.block);
+  const size_t code_bytes = packed_code_bytes(B, p.width);
+  const size_t rb = static_cast<size_t>(p.scale_bytes) + code_bytes;
+  uint8_t* codes = CodeScratch(B + 16);
+  for (size_t b0 = 0; b0 < nblocks; b0 += N) {
+    const size_t k = std::min(N, nblocks - b0);
+    VI scale;
+    VF qparam, dparam;
+    MI nan;
+    ContigScales(p, x + b0 * B, k, scale, qparam, dparam, nan);
+    HWY_ALIGN int32_t sc[kBlockMaxLanes], nf[kBlockMaxLanes];
+    HWY_ALIGN float qp[kBlockMaxLanes];
+    hn::Store(scale, di, sc);
+    hn::Store(hn::VecFromMask(di, nan), di, nf);
+    hn::Store(qparam, df, qp);
+    for (size_t j = 0; j < k; ++j) {
+      uint8_t* r = rec + (b0 + j) * rb;
+      WriteScale(static_cast<uint32_t>(sc[j]), p.scale_bytes, r);
+      if (nf[j]) {
+        std::memset(r + p.scale_bytes, 0, code_bytes);
+        continue;
+      }
+      const VF q = hn::Set(df, qp[j]);
+      const In* xb = x + (b0 + j) * B;
+      size_t c = 0;
+      for (; c + N <= B; c += N) StoreCodes(di, p.Encode(di, LoadBits(di, xb + c), q), codes + c, N);
+      if (c < B) StoreCodes(di, p.Encode(di, LoadPartial(di, xb + c, B - c), q), codes + c, B - c);
+      pack_code_bytes(codes, B, p.width, r + p.scale_bytes);
+    }
+  }
+}
+
+// Fused quantise + dequantise of `nblocks` whole contiguous blocks.
+template <class P>
+void FakeQuantContig(const P& p, const float* HWY_RESTRICT x, size_t nblocks, float* HWY_RESTRICT y) {
+  const DI di;
+  const DF df;
+  const size_t N = hn::Lanes(di);
+  const size_t B = static_cast<size_t>(p.block);
+  for (size_t b0 = 0; b0 < nblocks; b0 += N) {
+    const size_t k = std::min(N, nblocks - b0);
+    VI scale;
+    VF qparam, dparam;
+    MI nan;
+    ContigScales(p, x + b0 * B, k, scale, qparam, dparam, nan);
+    HWY_ALIGN int32_t nf[kBlockMaxLanes];
+    HWY_ALIGN float qp[kBlockMaxLanes], dp[kBlockMaxLanes];
+    hn::Store(hn::VecFromMask(di, nan), di, nf);
+    hn::Store(qparam, df, qp);
+    hn::Store(dparam, df, dp);
+    for (size_t j = 0; j < k; ++j) {
+      const float* xb = x + (b0 + j) * B;
+      float* yb = y + (b0 + j) * B;
+      if (nf[j]) {
+        std::fill(yb, yb + B, std::numeric_limits<float>::quiet_NaN());
+        continue;
+      }
+      const VF q = hn::Set(df, qp[j]), d = hn::Set(df, dp[j]);
+      size_t c = 0;
+      for (; c + N <= B; c += N) hn::StoreU(p.Decode(di, p.Encode(di, LoadBits(di, xb + c), q), d), df, yb + c);
+      if (c < B) StorePartial(df, p.Decode(di, p.Encode(di, LoadPartial(di, xb + c, B - c), q), d), yb + c, B - c);
+    }
+  }
+}
+
+// Decodes `nblocks` records into contiguous blocks.
+template <class P>
+void DecodeContig(const P& p, const uint8_t* HWY_RESTRICT rec, size_t nblocks, float* HWY_RESTRICT y) {
+  const DI di;
+  const DF df;
+  const size_t N = hn::Lanes(di);
+  const size_t B = static_cast<size_t>(p.block);
+  const size_t rb = static_cast<size_t>(p.scale_bytes) + packed_code_bytes(B, p.width);
+  uint8_t* codes = CodeScratch(B + 16);
+  for (size_t b0 = 0; b0 < nblocks; b0 += N) {
+    const size_t k = std::min(N, nblocks - b0);
+    HWY_ALIGN int32_t sc[kBlockMaxLanes] = {}, nf[kBlockMaxLanes];
+    HWY_ALIGN float dp[kBlockMaxLanes];
+    for (size_t j = 0; j < k; ++j) sc[j] = static_cast<int32_t>(ReadScale(rec + (b0 + j) * rb, p.scale_bytes));
+    VF dparam;
+    MI nan;
+    p.DecodeScales(di, hn::Load(di, sc), dparam, nan);
+    hn::Store(hn::VecFromMask(di, nan), di, nf);
+    hn::Store(dparam, df, dp);
+    for (size_t j = 0; j < k; ++j) {
+      const uint8_t* r = rec + (b0 + j) * rb;
+      float* yb = y + (b0 + j) * B;
+      if (P::kNanFill && nf[j]) {
+        std::fill(yb, yb + B, std::numeric_limits<float>::quiet_NaN());
+        continue;
+      }
+      const uint8_t* cb = r + p.scale_bytes;
+      if (p.width != 8) {
+        unpack_code_bytes(cb, B, p.width, codes);
+        cb = codes;
+      }
+      const VF d = hn::Set(df, dp[j]);
+      size_t c = 0;
+      for (; c + N <= B; c += N) hn::StoreU(p.Decode(di, LoadCodes(di, cb + c, N), d), df, yb + c);
+      if (c < B) StorePartial(df, p.Decode(di, LoadCodes(di, cb + c, B - c), d), yb + c, B - c);
+    }
+  }
+}
+
+// Strided blocks: `count` consecutive lines (consecutive values of the
+// inner index); element i of line j's block at x[i * inner + j], of which
+// the first `valid` are real (the rest is zero padding); line j's record at
+// rec + j * rec_stride. Lines are processed a vector of lanes at a time.
+
+template <typename In>
+HWY_INLINE VI LoadRow(DI di, const In* p, size_t n) {
+  return n == hn::Lanes(di) ? LoadBits(di, p) : LoadPartial(di, p, n);
+}
+
+template <class P, typename In>
+HWY_INLINE void StridedScales(const P& p, const In* x, int64_t inner, size_t n, int64_t valid, VI& scale, VF& qparam,
+                              VF& dparam, MI& nan) {
+  const DI di;
+  BlockStats s{hn::Zero(di), hn::Zero(di)};
+  for (int64_t i = 0; i < valid; ++i) AccumulateStats(di, LoadRow(di, x + i * inner, n), s);
+  p.Scales(di, s.amax, s.fmax, scale, qparam, dparam, nan);
+}
+
+template <class P, typename In>
+void EncodeStrided(const P& p, const In* HWY_RESTRICT x, int64_t inner, size_t count, int64_t valid,
+                   uint8_t* HWY_RESTRICT rec, size_t rec_stride) {
+  const DI di;
+  const size_t N = hn::Lanes(di);
+  const size_t B = static_cast<size_t>(p.block);
+  const size_t code_bytes = packed_code_bytes(B, p.width);
+  // Codes of every lane's block (lane j at j * B), packed per lane at the end;
+  // 8-bit codes go straight into the records.
+  uint8_t* cm = p.width == 8 ? nullptr : CodeScratch(N * B + 16);
+  for (size_t j0 = 0; j0 < count; j0 += N) {
+    const size_t n = std::min(N, count - j0);
+    const In* xs = x + j0;
+    uint8_t* rs = rec + j0 * rec_stride;
+    VI scale;
+    VF qparam, dparam;
+    MI nan;
+    StridedScales(p, xs, inner, n, valid, scale, qparam, dparam, nan);
+    HWY_ALIGN int32_t sc[kBlockMaxLanes];
+    hn::Store(scale, di, sc);
+    for (size_t j = 0; j < n; ++j) {
+      WriteScale(static_cast<uint32_t>(sc[j]), p.scale_bytes, rs + j * rec_stride);
+      std::memset(rs + j * rec_stride + p.scale_bytes, 0, code_bytes);  // padding and NaN blocks: code 0
+    }
+    if (cm) std::memset(cm, 0, N * B);
+    for (int64_t i = 0; i < valid; ++i) {
+      const VI code = hn::IfThenZeroElse(nan, p.Encode(di, LoadRow(di, xs + i * inner, n), qparam));
+      uint8_t col[kBlockMaxLanes];
+      StoreCodes(di, code, col, N);
+      if (cm) {
+        for (size_t j = 0; j < n; ++j) cm[j * B + static_cast<size_t>(i)] = col[j];
+      } else {
+        for (size_t j = 0; j < n; ++j) rs[j * rec_stride + p.scale_bytes + static_cast<size_t>(i)] = col[j];
+      }
+    }
+    if (cm) {
+      for (size_t j = 0; j < n; ++j) pack_code_bytes(cm + j * B, B, p.width, rs + j * rec_stride + p.scale_bytes);
+    }
+  }
+}
+
+template <class P>
+void FakeQuantStrided(const P& p, const float* HWY_RESTRICT x, int64_t inner, size_t count, int64_t valid,
+                      float* HWY_RESTRICT y) {
+  const DI di;
+  const DF df;
+  const size_t N = hn::Lanes(di);
+  const VF qnan = AsFloat(hn::Set(di, 0x7FC00000));
+  for (size_t j0 = 0; j0 < count; j0 += N) {
+    const size_t n = std::min(N, count - j0);
+    VI scale;
+    VF qparam, dparam;
+    MI nan;
+    StridedScales(p, x + j0, inner, n, valid, scale, qparam, dparam, nan);
+    const auto nanf = hn::RebindMask(df, nan);
+    for (int64_t i = 0; i < valid; ++i) {
+      const VF v = hn::IfThenElse(nanf, qnan, p.Decode(di, p.Encode(di, LoadRow(di, x + j0 + i * inner, n), qparam), dparam));
+      if (n == N) hn::StoreU(v, df, y + j0 + i * inner);
+      else StorePartial(df, v, y + j0 + i * inner, n);
+    }
+  }
+}
+
+template <class P>
+void DecodeStrided(const P& p, const uint8_t* HWY_RESTRICT rec, size_t rec_stride, size_t count, int64_t valid,
+                   float* HWY_RESTRICT y, int64_t inner) {
+  const DI di;
+  const DF df;
+  const size_t N = hn::Lanes(di);
+  const size_t B = static_cast<size_t>(p.block);
+  const VF qnan = AsFloat(hn::Set(di, 0x7FC00000));
+  uint8_t* cm = p.width == 8 ? nullptr : CodeScratch(N * B + 16);
+  for (size_t j0 = 0; j0 < count; j0 += N) {
+    const size_t n = std::min(N, count - j0);
+    const uint8_t* rs = rec + j0 * rec_stride;
+    HWY_ALIGN int32_t sc[kBlockMaxLanes] = {};
+    for (size_t j = 0; j < n; ++j) {
+      sc[j] = static_cast<int32_t>(ReadScale(rs + j * rec_stride, p.scale_bytes));
+      if (cm) unpack_code_bytes(rs + j * rec_stride + p.scale_bytes, B, p.width, cm + j * B);
+    }
+    VF dparam;
+    MI nan;
+    p.DecodeScales(di, hn::Load(di, sc), dparam, nan);
+    const auto nanf = hn::RebindMask(df, nan);
+    for (int64_t i = 0; i < valid; ++i) {
+      uint8_t col[kBlockMaxLanes] = {};
+      for (size_t j = 0; j < n; ++j) {
+        col[j] = cm ? cm[j * B + static_cast<size_t>(i)] : rs[j * rec_stride + p.scale_bytes + static_cast<size_t>(i)];
+      }
+      VF v = p.Decode(di, LoadCodes(di, col, N), dparam);
+      if (P::kNanFill) v = hn::IfThenElse(nanf, qnan, v);
+      if (n == N) hn::StoreU(v, df, y + j0 + i * inner);
+      else StorePartial(df, v, y + j0 + i * inner, n);
+    }
+  }
+}
+
+// max |x| over the finite elements of x[0, n), as fp32 bits (NVFP4's tensor amax).
+template <typename In>
+uint32_t FiniteAmaxBits(const In* HWY_RESTRICT x, size_t n) {
+  const DI di;
+  const size_t N = hn::Lanes(di);
+  BlockStats s{hn::Zero(di), hn::Zero(di)};
+  size_t i = 0;
+  for (; i + N <= n; i += N) AccumulateStats(di, LoadBits(di, x + i), s);
+  if (i < n) AccumulateStats(di, LoadPartial(di, x + i, n - i), s);
+  return static_cast<uint32_t>(hn::GetLane(hn::MaxOfLanes(di, s.fmax)));
+}
+
+}  // namespace hifloat::kernels::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#endif  // include guard
