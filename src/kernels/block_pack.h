@@ -4,6 +4,7 @@
 // block-format kernels.
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -26,12 +27,32 @@ constexpr uint32_t pow2_bits(int e) {
 }
 
 namespace detail {
+// Word loads and stores of little-endian byte streams (one instruction each on
+// the little-endian hosts the kernels target; a byte loop elsewhere).
 inline uint64_t load_u64_le(const uint8_t* p) {
+  if constexpr (std::endian::native == std::endian::little) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    return v;
+  }
   uint64_t v = 0;
   for (int i = 0; i < 8; ++i) v |= static_cast<uint64_t>(p[i]) << (8 * i);
   return v;
 }
+inline uint64_t load_u32_le(const uint8_t* p) {
+  if constexpr (std::endian::native == std::endian::little) {
+    uint32_t v;
+    std::memcpy(&v, p, 4);
+    return v;
+  }
+  return static_cast<uint64_t>(p[0]) | static_cast<uint64_t>(p[1]) << 8 | static_cast<uint64_t>(p[2]) << 16 |
+         static_cast<uint64_t>(p[3]) << 24;
+}
 inline void store_le(uint64_t v, int bytes, uint8_t* p) {
+  if constexpr (std::endian::native == std::endian::little) {
+    std::memcpy(p, &v, static_cast<size_t>(bytes));
+    return;
+  }
   for (int i = 0; i < bytes; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
 }
 }  // namespace detail
@@ -75,8 +96,7 @@ inline void unpack_code_bytes(const uint8_t* in, size_t count, int width, uint8_
   if (width == 4) {
     size_t i = 0;
     for (; i + 8 <= count; i += 8) {
-      uint64_t v = static_cast<uint64_t>(in[i / 2]) | static_cast<uint64_t>(in[i / 2 + 1]) << 8 |
-                   static_cast<uint64_t>(in[i / 2 + 2]) << 16 | static_cast<uint64_t>(in[i / 2 + 3]) << 24;
+      uint64_t v = detail::load_u32_le(in + i / 2);
       v = (v | (v << 16)) & 0x0000FFFF0000FFFFull;
       v = (v | (v << 8)) & 0x00FF00FF00FF00FFull;
       v = (v | (v << 4)) & 0x0F0F0F0F0F0F0F0Full;

@@ -3,7 +3,8 @@
 // generic block loops that every format instantiates with its "policy".
 //
 // A policy P describes one format (see nvfp4_kernels.cc for the contract):
-//   block, width (code bits), scale_bytes, kNanFill,
+//   block, width (code bits), scale_bytes, kNanFill, kFiniteMax (Scales reads
+//   the finite maximum),
 //   Scales(di, amax_bits, finite_max_bits, &scale, &qparam, &dparam, &nan)
 //     — from a vector of per-block statistics (one lane per block) to the
 //       record's scale field, the quantisation and dequantisation parameters,
@@ -104,10 +105,12 @@ struct BlockStats {
   VI fmax;
 };
 
+// kFinite: also the finite maximum (only the integer formats and NVFP4's tensor amax need it).
+template <bool kFinite = true>
 HWY_INLINE void AccumulateStats(DI di, VI x, BlockStats& s) {
   const VI a = hn::AndNot(hn::SignBit(di), x);
   s.amax = hn::Max(s.amax, a);
-  s.fmax = hn::Max(s.fmax, hn::IfThenElseZero(hn::Lt(a, hn::Set(di, 0x7F800000)), a));
+  if constexpr (kFinite) s.fmax = hn::Max(s.fmax, hn::IfThenElseZero(hn::Lt(a, hn::Set(di, 0x7F800000)), a));
 }
 
 // Loads `n` (<= Lanes) elements from p, zero-filling the rest.
@@ -135,6 +138,23 @@ HWY_INLINE void StoreCodes(DI di, VI codes, uint8_t* p, size_t n) {
     hn::StoreU(hn::DemoteTo(d8, codes), d8, tmp);
     std::copy(tmp, tmp + n, p);
   }
+}
+
+// Whether codes can be paired into bytes in registers (two lanes or more).
+constexpr bool kCanPairNibbles = HWY_TARGET != HWY_SCALAR;
+
+// Lanes 2p and 2p+1 of `codes` (nibbles) as byte p = c[2p] | c[2p+1] << 4:
+// Lanes / 2 bytes to p.
+HWY_INLINE void StoreNibblePairs(DI di, VI codes, uint8_t* p) {
+#if HWY_TARGET != HWY_SCALAR
+  const hn::Repartition<uint64_t, DI> d64;
+  const hn::Rebind<uint8_t, decltype(d64)> d8;
+  const auto v = hn::BitCast(d64, codes);
+  hn::StoreU(hn::TruncateTo(d8, hn::Or(v, hn::ShiftRight<28>(v))), d8, p);
+#else
+  (void)di;
+  p[0] = static_cast<uint8_t>(hn::GetLane(codes));  // unused: kCanPairNibbles is false
+#endif
 }
 
 HWY_INLINE VI LoadCodes(DI di, const uint8_t* p, size_t n) {
@@ -173,10 +193,10 @@ HWY_INLINE void ContigScales(const P& p, const In* x, size_t k, VI& scale, VF& q
     BlockStats s{hn::Zero(di), hn::Zero(di)};
     const In* xb = x + j * B;
     size_t c = 0;
-    for (; c + N <= B; c += N) AccumulateStats(di, LoadBits(di, xb + c), s);
-    if (c < B) AccumulateStats(di, LoadPartial(di, xb + c, B - c), s);
+    for (; c + N <= B; c += N) AccumulateStats<P::kFiniteMax>(di, LoadBits(di, xb + c), s);
+    if (c < B) AccumulateStats<P::kFiniteMax>(di, LoadPartial(di, xb + c, B - c), s);
     amax[j] = hn::GetLane(hn::MaxOfLanes(di, s.amax));
-    fmax[j] = hn::GetLane(hn::MaxOfLanes(di, s.fmax));
+    if constexpr (P::kFiniteMax) fmax[j] = hn::GetLane(hn::MaxOfLanes(di, s.fmax));
   }
   p.Scales(di, hn::Load(di, amax), hn::Load(di, fmax), scale, qparam, dparam, nan);
 }
@@ -211,10 +231,22 @@ void EncodeContig(const P& p, const In* HWY_RESTRICT x, size_t nblocks, uint8_t*
       }
       const VF q = hn::Set(df, qp[j]);
       const In* xb = x + (b0 + j) * B;
+      uint8_t* cb = r + p.scale_bytes;
       size_t c = 0;
-      for (; c + N <= B; c += N) StoreCodes(di, p.Encode(di, LoadBits(di, xb + c), q), codes + c, N);
-      if (c < B) StoreCodes(di, p.Encode(di, LoadPartial(di, xb + c, B - c), q), codes + c, B - c);
-      pack_code_bytes(codes, B, p.width, r + p.scale_bytes);
+      if (p.width == 8) {  // one byte per code: straight into the record
+        for (; c + N <= B; c += N) StoreCodes(di, p.Encode(di, LoadBits(di, xb + c), q), cb + c, N);
+        if (c < B) StoreCodes(di, p.Encode(di, LoadPartial(di, xb + c, B - c), q), cb + c, B - c);
+        continue;
+      }
+      if (p.width == 4 && kCanPairNibbles) {  // nibble pairs in registers
+        for (; c + N <= B; c += N) StoreNibblePairs(di, p.Encode(di, LoadBits(di, xb + c), q), cb + c / 2);
+        if (c == B) continue;
+      }
+      // The rest (6-bit codes, a partial vector, the scalar target): one byte per code, then packed.
+      const size_t c0 = c;
+      for (; c + N <= B; c += N) StoreCodes(di, p.Encode(di, LoadBits(di, xb + c), q), codes + c - c0, N);
+      if (c < B) StoreCodes(di, p.Encode(di, LoadPartial(di, xb + c, B - c), q), codes + c - c0, B - c);
+      pack_code_bytes(codes, B - c0, p.width, cb + c0 * static_cast<size_t>(p.width) / 8);
     }
   }
 }
@@ -306,7 +338,7 @@ HWY_INLINE void StridedScales(const P& p, const In* x, int64_t inner, size_t n, 
                               VF& dparam, MI& nan) {
   const DI di;
   BlockStats s{hn::Zero(di), hn::Zero(di)};
-  for (int64_t i = 0; i < valid; ++i) AccumulateStats(di, LoadRow(di, x + i * inner, n), s);
+  for (int64_t i = 0; i < valid; ++i) AccumulateStats<P::kFiniteMax>(di, LoadRow(di, x + i * inner, n), s);
   p.Scales(di, s.amax, s.fmax, scale, qparam, dparam, nan);
 }
 

@@ -25,6 +25,7 @@ template <int QMAX>
 struct SymmetricIntPolicy {
   static constexpr bool kInt4 = QMAX == 7;
   static constexpr bool kNanFill = false;  // decoding is q·s even for a NaN scale
+  static constexpr bool kFiniteMax = true;
   int64_t block;
   int width = kInt4 ? 4 : 8;
   int scale_bytes = kInt4 ? 2 : 4;

@@ -29,6 +29,7 @@ namespace hn = hwy::HWY_NAMESPACE;
 template <int M, int EMIN, int BIAS, int MAXCODE, int EMAX, int WIDTH, bool IS_INT, int SPECIALS>
 struct MxPolicy {
   static constexpr bool kNanFill = true;
+  static constexpr bool kFiniteMax = false;
   int64_t block = 32;
   int width = WIDTH;
   int scale_bytes = 1;

@@ -20,6 +20,7 @@ namespace hn = hwy::HWY_NAMESPACE;
 
 struct Nvfp4Policy {
   static constexpr bool kNanFill = true;
+  static constexpr bool kFiniteMax = false;
   int64_t block = 16;
   int width = 4;
   int scale_bytes = 1;
