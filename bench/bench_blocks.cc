@@ -50,6 +50,7 @@ void set_counters(benchmark::State& state) {
 
 // range(0): axis; range(1): threads (1, or 0 = all).
 void BM_Blocks_Quantize(benchmark::State& state, const char* format) {
+  input_floats();  // generated outside the timed loop
   const FormatSpec f = parse_format(format);
   const int axis = static_cast<int>(state.range(0));
   const ExecOptions exec{static_cast<int>(state.range(1)), false};
@@ -63,6 +64,7 @@ void BM_Blocks_Quantize(benchmark::State& state, const char* format) {
 }
 
 void BM_Blocks_Dequantize(benchmark::State& state, const char* format) {
+  input_floats();  // generated outside the timed loop
   const FormatSpec f = parse_format(format);
   const int axis = static_cast<int>(state.range(0));
   const ExecOptions exec{static_cast<int>(state.range(1)), false};
@@ -78,6 +80,7 @@ void BM_Blocks_Dequantize(benchmark::State& state, const char* format) {
 }
 
 void BM_Blocks_FakeQuant(benchmark::State& state, const char* format) {
+  input_floats();  // generated outside the timed loop
   const FormatSpec f = parse_format(format);
   const int axis = static_cast<int>(state.range(0));
   const ExecOptions exec{static_cast<int>(state.range(1)), false};

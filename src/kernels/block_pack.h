@@ -50,8 +50,11 @@ inline uint64_t load_u32_le(const uint8_t* p) {
 }
 inline void store_le(uint64_t v, int bytes, uint8_t* p) {
   if constexpr (std::endian::native == std::endian::little) {
-    std::memcpy(p, &v, static_cast<size_t>(bytes));
-    return;
+    if (bytes == 4) {  // the common case as one store
+      const uint32_t w = static_cast<uint32_t>(v);
+      std::memcpy(p, &w, 4);
+      return;
+    }
   }
   for (int i = 0; i < bytes; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
 }

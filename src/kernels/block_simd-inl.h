@@ -342,6 +342,21 @@ HWY_INLINE void StridedScales(const P& p, const In* x, int64_t inner, size_t n, 
   p.Scales(di, s.amax, s.fmax, scale, qparam, dparam, nan);
 }
 
+// Strided records are assembled in per-lane words of codes (width 4 or 8:
+// 32-bit words; width 6: 24-bit words of 4 codes) when a block has at most
+// kMaxWords of them; otherwise one byte per code.
+constexpr size_t kMaxWords = 8;
+struct WordLayout {
+  size_t codes_per_word, bytes_per_word, words, code_bytes;
+  WordLayout(size_t block, int width)
+      : codes_per_word(width == 6 ? 4 : 32 / static_cast<size_t>(width)),
+        bytes_per_word(codes_per_word * static_cast<size_t>(width) / 8),
+        words((block + codes_per_word - 1) / codes_per_word),
+        code_bytes(packed_code_bytes(block, width)) {}
+  bool fits() const { return words <= kMaxWords; }
+  size_t bytes_of(size_t k) const { return std::min(bytes_per_word, code_bytes - k * bytes_per_word); }
+};
+
 template <class P, typename In>
 void EncodeStrided(const P& p, const In* HWY_RESTRICT x, int64_t inner, size_t count, int64_t valid,
                    uint8_t* HWY_RESTRICT rec, size_t rec_stride) {
@@ -349,9 +364,10 @@ void EncodeStrided(const P& p, const In* HWY_RESTRICT x, int64_t inner, size_t c
   const size_t N = hn::Lanes(di);
   const size_t B = static_cast<size_t>(p.block);
   const size_t code_bytes = packed_code_bytes(B, p.width);
-  // Codes of every lane's block (lane j at j * B), packed per lane at the end;
-  // 8-bit codes go straight into the records.
-  uint8_t* cm = p.width == 8 ? nullptr : CodeScratch(N * B + 16);
+  const WordLayout words(B, p.width);
+  // Otherwise: codes of every lane's block (lane j at j * B), packed per lane
+  // at the end; 8-bit codes go straight into the records.
+  uint8_t* cm = (p.width == 8 || words.fits()) ? nullptr : CodeScratch(N * B + 16);
   for (size_t j0 = 0; j0 < count; j0 += N) {
     const size_t n = std::min(N, count - j0);
     const In* xs = x + j0;
@@ -365,6 +381,23 @@ void EncodeStrided(const P& p, const In* HWY_RESTRICT x, int64_t inner, size_t c
     for (size_t j = 0; j < n; ++j) {
       WriteScale(static_cast<uint32_t>(sc[j]), p.scale_bytes, rs + j * rec_stride);
       std::memset(rs + j * rec_stride + p.scale_bytes, 0, code_bytes);  // padding and NaN blocks: code 0
+    }
+    if (words.fits()) {
+      HWY_ALIGN int32_t acc[kMaxWords * kBlockMaxLanes] = {};
+      for (int64_t i = 0; i < valid; ++i) {
+        const VI code = hn::IfThenZeroElse(nan, p.Encode(di, LoadRow(di, xs + i * inner, n), qparam));
+        const size_t k = static_cast<size_t>(i) / words.codes_per_word;
+        const int sh = static_cast<int>(static_cast<size_t>(i) % words.codes_per_word) * p.width;
+        hn::Store(hn::Or(hn::Load(di, acc + k * N), hn::ShiftLeftSame(code, sh)), di, acc + k * N);
+      }
+      for (size_t j = 0; j < n; ++j) {
+        uint8_t* r = rs + j * rec_stride + p.scale_bytes;
+        for (size_t k = 0; k < words.words; ++k) {
+          detail::store_le(static_cast<uint32_t>(acc[k * N + j]), static_cast<int>(words.bytes_of(k)),
+                           r + k * words.bytes_per_word);
+        }
+      }
+      continue;
     }
     if (cm) std::memset(cm, 0, N * B);
     for (int64_t i = 0; i < valid; ++i) {
@@ -413,19 +446,47 @@ void DecodeStrided(const P& p, const uint8_t* HWY_RESTRICT rec, size_t rec_strid
   const size_t N = hn::Lanes(di);
   const size_t B = static_cast<size_t>(p.block);
   const VF qnan = AsFloat(hn::Set(di, 0x7FC00000));
-  uint8_t* cm = p.width == 8 ? nullptr : CodeScratch(N * B + 16);
+  const WordLayout words(B, p.width);
+  uint8_t* cm = (p.width == 8 || words.fits()) ? nullptr : CodeScratch(N * B + 16);
   for (size_t j0 = 0; j0 < count; j0 += N) {
     const size_t n = std::min(N, count - j0);
     const uint8_t* rs = rec + j0 * rec_stride;
     HWY_ALIGN int32_t sc[kBlockMaxLanes] = {};
+    HWY_ALIGN int32_t acc[kMaxWords * kBlockMaxLanes] = {};
     for (size_t j = 0; j < n; ++j) {
-      sc[j] = static_cast<int32_t>(ReadScale(rs + j * rec_stride, p.scale_bytes));
-      if (cm) unpack_code_bytes(rs + j * rec_stride + p.scale_bytes, B, p.width, cm + j * B);
+      const uint8_t* r = rs + j * rec_stride;
+      sc[j] = static_cast<int32_t>(ReadScale(r, p.scale_bytes));
+      if (words.fits()) {
+        for (size_t k = 0; k < words.words; ++k) {
+          uint32_t w = 0;
+          for (size_t b = 0; b < words.bytes_of(k); ++b) {
+            w |= static_cast<uint32_t>(r[p.scale_bytes + k * words.bytes_per_word + b]) << (8 * b);
+          }
+          acc[k * N + j] = static_cast<int32_t>(w);
+        }
+      } else if (cm) {
+        unpack_code_bytes(r + p.scale_bytes, B, p.width, cm + j * B);
+      }
     }
     VF dparam;
     MI nan;
     p.DecodeScales(di, hn::Load(di, sc), dparam, nan);
     const auto nanf = hn::RebindMask(df, nan);
+    if (words.fits()) {
+      const VI mask = hn::Set(di, (1 << p.width) - 1);
+      for (int64_t i = 0; i < valid; ++i) {
+        const size_t k = static_cast<size_t>(i) / words.codes_per_word;
+        const int sh = static_cast<int>(static_cast<size_t>(i) % words.codes_per_word) * p.width;
+        const VI code = hn::And(hn::BitCast(di, hn::ShiftRightSame(hn::BitCast(hn::RebindToUnsigned<DI>(),
+                                                                                hn::Load(di, acc + k * N)), sh)),
+                                mask);
+        VF v = p.Decode(di, code, dparam);
+        if (P::kNanFill) v = hn::IfThenElse(nanf, qnan, v);
+        if (n == N) hn::StoreU(v, df, y + j0 + i * inner);
+        else StorePartial(df, v, y + j0 + i * inner, n);
+      }
+      continue;
+    }
     for (int64_t i = 0; i < valid; ++i) {
       uint8_t col[kBlockMaxLanes] = {};
       for (size_t j = 0; j < n; ++j) {
