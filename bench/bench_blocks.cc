@@ -1,15 +1,10 @@
-// Block-format throughput (NVFP4, MX, int8, int4): quantise float32 -> packed,
-// dequantise packed -> float32 and fused fake-quant over 16M float32
-// (a 4096 x 4096 tensor, blocks along axis 1 = last, or axis 0 = strided),
-// one thread and all threads, through the same fast-path entry points as
-// hifloat::encode / decode / fake_quant (no output allocation timed).
-// Items = elements; bytes = float32 bytes (4 per element: the input of a
-// quantise, the output of a dequantise, the input of a fake-quant), so
-// "GB/s of float32" reads off directly. BM_Blocks_Memcpy copies the same
-// 64 MiB (bytes counted the same way) as the baseline.
+// Block-format throughput (MX family, NVFP4): quantize float32 -> packed,
+// dequantize, fused fake-quant, 16M float32 elements along the last axis,
+// one thread and all threads, against memcpy of the float32 array.
+// Items = elements; bytes = the float32 side only (4 per element), so
+// bytes_per_second is "GB/s of float32 input (or output)".
 //
 //   ./build/hifloat_bench --benchmark_filter=Blocks
-// bench/compare_blocks.py runs this next to numpy implementations.
 #include <benchmark/benchmark.h>
 
 #include <cmath>
@@ -25,8 +20,9 @@
 namespace hifloat {
 namespace {
 
-constexpr int64_t kSide = 4096;
-constexpr size_t kN = static_cast<size_t>(kSide * kSide);  // 16M elements, 64 MiB of float32
+constexpr int64_t kRows = 4096, kCols = 4096;  // 16M elements, blocks along the last axis
+constexpr size_t kN = static_cast<size_t>(kRows * kCols);
+const Shape kShape{kRows, kCols};
 
 const std::vector<float>& input_floats() {
   static const std::vector<float> data = [] {
@@ -40,23 +36,29 @@ const std::vector<float>& input_floats() {
   return data;
 }
 
-const Shape kShape = {kSide, kSide};
-
 void set_counters(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kN));
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * kN * 4));
-  state.counters["threads"] = static_cast<double>(state.range(1) == 0 ? std::thread::hardware_concurrency() : 1);
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * kN * sizeof(float)));
+  state.counters["threads"] = static_cast<double>(state.range(0) == 0 ? std::thread::hardware_concurrency() : 1);
 }
 
-// range(0): axis; range(1): threads (1, or 0 = all).
+void threads_args(benchmark::internal::Benchmark* b) {
+  b->ArgName("threads")->Arg(1)->Arg(0)->UseRealTime()->Unit(benchmark::kMillisecond);
+}
+
+ExecOptions exec_of(const benchmark::State& state) {
+  ExecOptions e;
+  e.threads = static_cast<int>(state.range(0));
+  return e;
+}
+
 void BM_Blocks_Quantize(benchmark::State& state, const char* format) {
-  input_floats();  // generated outside the timed loop
-  const FormatSpec f = parse_format(format);
-  const int axis = static_cast<int>(state.range(0));
-  const ExecOptions exec{static_cast<int>(state.range(1)), false};
-  std::vector<uint8_t> out(make_codec(f)->packed_bytes(kShape, axis), 1);
+  const FormatSpec spec = parse_format(format);
+  const std::vector<float>& in = input_floats();  // built before timing
+  std::vector<uint8_t> out(make_codec(spec)->packed_bytes(kShape, 1), 1);
+  const ExecOptions exec = exec_of(state);
   for (auto _ : state) {
-    kernels::encode_fast(f, input_floats().data(), kShape, axis, out, exec);
+    kernels::encode_fast(spec, in.data(), kShape, 1, out, exec);
     benchmark::DoNotOptimize(out.data());
     benchmark::ClobberMemory();
   }
@@ -64,15 +66,13 @@ void BM_Blocks_Quantize(benchmark::State& state, const char* format) {
 }
 
 void BM_Blocks_Dequantize(benchmark::State& state, const char* format) {
-  input_floats();  // generated outside the timed loop
-  const FormatSpec f = parse_format(format);
-  const int axis = static_cast<int>(state.range(0));
-  const ExecOptions exec{static_cast<int>(state.range(1)), false};
-  std::vector<uint8_t> packed(make_codec(f)->packed_bytes(kShape, axis));
-  kernels::encode_fast(f, input_floats().data(), kShape, axis, packed, {0, false});
+  const FormatSpec spec = parse_format(format);
+  std::vector<uint8_t> packed(make_codec(spec)->packed_bytes(kShape, 1));
+  kernels::encode_fast(spec, input_floats().data(), kShape, 1, packed, ExecOptions{0, false});
   std::vector<float> out(kN, 1.0f);
+  const ExecOptions exec = exec_of(state);
   for (auto _ : state) {
-    kernels::decode_fast(f, packed, kShape, axis, out.data(), exec);
+    kernels::decode_fast(spec, packed, kShape, 1, out.data(), exec);
     benchmark::DoNotOptimize(out.data());
     benchmark::ClobberMemory();
   }
@@ -80,70 +80,53 @@ void BM_Blocks_Dequantize(benchmark::State& state, const char* format) {
 }
 
 void BM_Blocks_FakeQuant(benchmark::State& state, const char* format) {
-  input_floats();  // generated outside the timed loop
-  const FormatSpec f = parse_format(format);
-  const int axis = static_cast<int>(state.range(0));
-  const ExecOptions exec{static_cast<int>(state.range(1)), false};
+  const FormatSpec spec = parse_format(format);
+  const std::vector<float>& in = input_floats();
   std::vector<float> out(kN, 1.0f);
+  const ExecOptions exec = exec_of(state);
   for (auto _ : state) {
-    kernels::fake_quant_fast(f, input_floats().data(), kShape, axis, out.data(), exec);
+    kernels::fake_quant_fast(spec, in.data(), kShape, 1, out.data(), exec);
     benchmark::DoNotOptimize(out.data());
     benchmark::ClobberMemory();
   }
   set_counters(state);
-}
-
-// The scalar reference codec (src/formats/), one thread, axis last: the speed-up baseline.
-void BM_Blocks_QuantizeReference(benchmark::State& state, const char* format) {
-  const FormatSpec f = parse_format(format);
-  const auto codec = make_codec(f);
-  std::vector<uint8_t> out(codec->packed_bytes(kShape, 1), 1);
-  for (auto _ : state) {
-    codec->quantize(input_floats().data(), kShape, 1, out);
-    benchmark::DoNotOptimize(out.data());
-    benchmark::ClobberMemory();
-  }
-  set_counters(state);
-}
-
-void args(benchmark::internal::Benchmark* b) {
-  b->ArgNames({"axis", "threads"});
-  for (int axis : {1, 0}) {
-    for (int threads : {1, 0}) b->Args({axis, threads});
-  }
-  b->UseRealTime()->Unit(benchmark::kMillisecond);
 }
 
 #define HIFLOAT_BLOCK_BENCH(NAME, FORMAT)                                          \
-  BENCHMARK_CAPTURE(BM_Blocks_Quantize, NAME, FORMAT)->Apply(args);                \
-  BENCHMARK_CAPTURE(BM_Blocks_Dequantize, NAME, FORMAT)->Apply(args);              \
-  BENCHMARK_CAPTURE(BM_Blocks_FakeQuant, NAME, FORMAT)->Apply(args);               \
-  BENCHMARK_CAPTURE(BM_Blocks_QuantizeReference, NAME, FORMAT)                     \
-      ->Args({1, 1})                                                               \
-      ->ArgNames({"axis", "threads"})                                              \
-      ->UseRealTime()                                                              \
-      ->Unit(benchmark::kMillisecond);
-HIFLOAT_BLOCK_BENCH(nvfp4, "nvfp4")
-HIFLOAT_BLOCK_BENCH(nvfp4_ts_off, "nvfp4:tensor_scale=off")
+  BENCHMARK_CAPTURE(BM_Blocks_Quantize, NAME, FORMAT)->Apply(threads_args);   \
+  BENCHMARK_CAPTURE(BM_Blocks_Dequantize, NAME, FORMAT)->Apply(threads_args); \
+  BENCHMARK_CAPTURE(BM_Blocks_FakeQuant, NAME, FORMAT)->Apply(threads_args);
 HIFLOAT_BLOCK_BENCH(mxfp4, "mxfp4")
-HIFLOAT_BLOCK_BENCH(mxfp6_e2m3, "mxfp6_e2m3")
 HIFLOAT_BLOCK_BENCH(mxfp8_e4m3, "mxfp8_e4m3")
-HIFLOAT_BLOCK_BENCH(mxint8, "mxint8")
-HIFLOAT_BLOCK_BENCH(int8, "int8")
-HIFLOAT_BLOCK_BENCH(int4_g32, "int4:group=32")
+HIFLOAT_BLOCK_BENCH(nvfp4, "nvfp4")
 #undef HIFLOAT_BLOCK_BENCH
 
-// Baseline: memcpy of the 64 MiB of float32, bytes counted as one side (4 per element).
-void BM_Blocks_Memcpy(benchmark::State& state) {
-  const std::vector<float>& src = input_floats();
-  std::vector<float> dst(kN, 1.0f);
+// The scalar reference Codec, one thread, for scale.
+void BM_Blocks_QuantizeReference(benchmark::State& state, const char* format) {
+  const auto codec = make_codec(format);
+  const std::vector<float>& in = input_floats();
+  std::vector<uint8_t> out(codec->packed_bytes(kShape, 1), 1);
   for (auto _ : state) {
-    std::memcpy(dst.data(), src.data(), kN * 4);
-    benchmark::DoNotOptimize(dst.data());
+    codec->quantize(in.data(), kShape, 1, out);
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  set_counters(state);
+}
+BENCHMARK_CAPTURE(BM_Blocks_QuantizeReference, mxfp4, "mxfp4")->Arg(1)->ArgName("threads")->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Blocks_QuantizeReference, nvfp4, "nvfp4")->Arg(1)->ArgName("threads")->UseRealTime()->Unit(benchmark::kMillisecond);
+
+// memcpy of the float32 array: the memory-bandwidth ceiling.
+void BM_Blocks_Memcpy(benchmark::State& state) {
+  const std::vector<float>& in = input_floats();
+  std::vector<float> out(kN, 1.0f);
+  for (auto _ : state) {
+    std::memcpy(out.data(), in.data(), kN * sizeof(float));
+    benchmark::DoNotOptimize(out.data());
     benchmark::ClobberMemory();
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kN));
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * kN * 4));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * kN * sizeof(float)));
 }
 BENCHMARK(BM_Blocks_Memcpy)->UseRealTime()->Unit(benchmark::kMillisecond);
 

@@ -3,10 +3,11 @@
 
 In one run on the same data size (a 4096 x 4096 float32 tensor, 16M elements,
 blocks along the last axis):
-  * the C++ Google Benchmark binary (bench/bench_blocks.cc) for hifloat's
-    quantise / dequantise / fake-quant of NVFP4, MXFP4 and MXFP8 (the same
-    entry points as hifloat.encode / decode / fake_quant) and a memcpy of the
-    64 MiB, read back as JSON (median of the repetitions);
+  * the C++ Google Benchmark binary (bench/bench_blocks.cc, bench_blocks_int.cc)
+    for hifloat's quantise / dequantise / fake-quant of every block format it
+    benchmarks (the same entry points as hifloat.encode / decode / fake_quant;
+    int8/int4 also along axis 0) and a memcpy of the 64 MiB, read back as JSON
+    (median of the repetitions);
   * vectorised numpy implementations of MXFP4 and NVFP4 quantisation (scales,
     element codes, nibble packing), written below, and numpy's copy, timed here
     (best of N);
@@ -101,8 +102,8 @@ def time_numpy(x, repeats):
 
 def run_cpp(bench, threads, repeats):
     arg = "1" if threads == 1 else "0"
-    filt = (f"BM_Blocks_(Quantize|Dequantize|FakeQuant)/(nvfp4|nvfp4_ts_off|mxfp4|mxfp8_e4m3)/axis:[01]/threads:{arg}/"
-            f"|BM_Blocks_Memcpy")
+    filt = (f"BM_Blocks_(Quantize|Dequantize|FakeQuant)/[a-z0-9_]+/threads:{arg}/"
+            f"|BM_BlocksInt_(Quantize|Dequantize|FakeQuant)/[a-z0-9_]+/axis:[01]/threads:{arg}/|BM_Blocks_Memcpy")
     cmd = [bench, f"--benchmark_filter={filt}", "--benchmark_format=json",
            f"--benchmark_repetitions={repeats}", "--benchmark_report_aggregates_only=true"]
     res = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
@@ -110,7 +111,8 @@ def run_cpp(bench, threads, repeats):
     for b in res["benchmarks"]:
         if b.get("aggregate_name") != "median":
             continue
-        name = b["run_name"].replace("BM_Blocks_", "hifloat ").replace("/real_time", "")
+        name = b["run_name"].replace("BM_BlocksInt_", "hifloat ").replace("BM_Blocks_", "hifloat ")
+        name = name.replace("/real_time", "")
         rows.append((name, b["items_per_second"], b["bytes_per_second"]))
     return rows, res["context"]
 
@@ -142,15 +144,15 @@ def main():
         return None, None
 
     _, memcpy_b = rate("hifloat Memcpy")
-    print("\nratios (axis 1 = blocks along the last axis)")
+    print("\nratios (blocks along the last axis)")
     for fmt, np_name in (("mxfp4", "numpy MXFP4 quantize"), ("nvfp4", "numpy NVFP4 quantize")):
-        hf, hf_b = rate(f"hifloat Quantize/{fmt}/axis:1/")
+        hf, hf_b = rate(f"hifloat Quantize/{fmt}/")
         npy, _ = rate(np_name)
         if hf and npy:
             print(f"  hifloat {fmt} quantize / {np_name}: {hf / npy:6.1f}x")
         if hf_b and memcpy_b:
             print(f"  hifloat {fmt} quantize GB/s / memcpy GB/s (same 64 MiB of float32): {hf_b / memcpy_b:5.2f}")
-    hf, hf_b = rate("hifloat Quantize/mxfp8_e4m3/axis:1/")
+    hf, hf_b = rate("hifloat Quantize/mxfp8_e4m3/")
     if hf_b and memcpy_b:
         print(f"  hifloat mxfp8_e4m3 quantize GB/s / memcpy GB/s: {hf_b / memcpy_b:5.2f}")
     if args.json:

@@ -1,15 +1,16 @@
-// The block-format fast paths (NVFP4, MX, int8, int4; src/kernels/*_kernels.cc)
-// against the scalar reference codecs bit for bit, through the public API:
-// packed bytes of encode, values of decode and fake_quant, for every SIMD
-// target this CPU supports, 1/2/7 threads, every axis of 1-D..3-D tensors
-// (blocks along the last axis and strided), odd tails and unaligned pointers,
-// on random and adversarial data. The shared-exponent table is checked
-// against the N(k) table of spec/BASELINES.md §4.2.
+// The block-format fast paths (src/kernels/mx_kernels.cc, nvfp4_kernels.cc,
+// block_driver.cc) against the scalar reference Codecs (src/formats/mx.cc,
+// nvfp4.cc) bit for bit — packed bytes, decoded values and fake-quant values —
+// on every SIMD target this CPU supports and 1/2/7 threads: large random and
+// adversarial arrays (ties, mantissas of all ones (the 0x3EFFFFFF RNE*
+// artefact), NaN/Inf, ±0, fp32 subnormals, huge and tiny blocks, amax just
+// below powers of two (§4.2's N(k) table), odd tails), unaligned pointers,
+// every axis of 3-D tensors, and arbitrary packed bytes for decoding.
 #include <gtest/gtest.h>
 
 #include <bit>
-#include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <random>
@@ -19,7 +20,7 @@
 #include "hifloat/codec.h"
 #include "hifloat/error.h"
 #include "kernel_test_util.h"
-#include "kernels/mx_kernels.h"
+#include "kernels/fast_paths.h"
 
 namespace hifloat {
 namespace {
@@ -27,215 +28,237 @@ namespace {
 using testing::for_each_target;
 using testing::kThreadCounts;
 
-const std::vector<std::string> kFormats = {
-    "nvfp4",      "nvfp4:tensor_scale=off", "mxfp4", "mxfp6_e2m3", "mxfp6_e3m2",   "mxfp8_e4m3",
-    "mxfp8_e5m2", "mxint8",                 "int8",  "int4",       "int4:group=6", "int4:group=128"};
+const std::vector<std::string> kFormats = {"mxfp4",      "mxfp6_e2m3", "mxfp6_e3m2", "mxfp8_e4m3", "mxfp8_e5m2",
+                                           "mxint8",     "nvfp4",      "nvfp4:tensor_scale=off"};
+
+std::string hex(uint32_t v) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%08X", v);
+  return buf;
+}
+
+::testing::AssertionResult same_bytes(const std::vector<uint8_t>& got, const std::vector<uint8_t>& want) {
+  if (got.size() != want.size()) return ::testing::AssertionFailure() << "sizes " << got.size() << " vs " << want.size();
+  for (size_t i = 0; i < got.size(); ++i) {
+    if (got[i] != want[i]) {
+      return ::testing::AssertionFailure() << "byte " << i << ": got " << int{got[i]} << ", want " << int{want[i]};
+    }
+  }
+  return ::testing::AssertionSuccess();
+}
+
+::testing::AssertionResult same_floats(const std::vector<float>& in, const std::vector<float>& got,
+                                       const std::vector<float>& want) {
+  for (size_t i = 0; i < got.size(); ++i) {
+    const uint32_t g = std::bit_cast<uint32_t>(got[i]), w = std::bit_cast<uint32_t>(want[i]);
+    if (g != w) {
+      return ::testing::AssertionFailure() << "element " << i << " (input " << (i < in.size() ? hex(std::bit_cast<uint32_t>(in[i])) : "-")
+                                           << "): got " << hex(g) << ", want " << hex(w);
+    }
+  }
+  return ::testing::AssertionSuccess();
+}
 
 float from_bits(uint32_t b) { return std::bit_cast<float>(b); }
-uint32_t pow2(int k) { return static_cast<uint32_t>(k + 127) << 23; }
 
-// Blocks of 16 with one "theme" each, so block-level cases (NaN blocks, huge
-// and tiny blocks, amax just below a power of two, RNE* artefacts, ties) land
-// inside the blocks of every format and axis.
+// Blocks of 32 (covering NVFP4's 16 as well), each of one adversarial kind.
 std::vector<float> adversarial(size_t n, uint32_t seed) {
   std::mt19937 rng(seed);
-  const std::vector<float> pool = testing::interesting_floats(4096, seed);
-  std::normal_distribution<float> normal(0.0f, 1.0f);
   std::vector<float> x(n);
-  for (size_t b = 0; b < n; b += 16) {
-    const int theme = static_cast<int>(rng() % 12);
-    const int scale = static_cast<int>(rng() % 60) - 30;
-    for (size_t i = b; i < std::min(n, b + 16); ++i) {
-      float v = std::ldexp(normal(rng), scale);
-      switch (theme) {
-        case 0: v = pool[rng() % pool.size()]; break;                       // grid points, ties, specials
-        case 1: if (rng() % 8 == 0) v = std::numeric_limits<float>::quiet_NaN(); break;
-        case 2: if (rng() % 8 == 0) v = (rng() & 1) ? INFINITY : -INFINITY; break;
-        case 3: v = from_bits((rng() & 0x80000000u) | (rng() % 0x00800000u)); break;  // subnormals
-        case 4: v = from_bits((rng() & 0x80000000u) | (0x7F000000u + rng() % 0x7FFFFFu)); break;  // huge
-        case 5: v = (rng() & 1) ? 0.0f : -0.0f; break;
-        case 6: {  // amax within a few ulps below a power of two (the log2 artefact)
-          const int k = static_cast<int>(rng() % 250) - 124;
-          v = from_bits(pow2(k) - 1 - rng() % 48) * ((rng() & 1) ? 1.0f : -1.0f);
-          break;
-        }
-        case 7: {  // RNE* artefact: (0.5 - 2^-25)·2^-j next to a power-of-two amax
-          if (i == b) v = std::ldexp(1.0f, static_cast<int>(rng() % 16));
-          else v = std::ldexp(from_bits(0x3EFFFFFFu), -static_cast<int>(rng() % 20)) * ((rng() & 1) ? 1.0f : -1.0f);
-          break;
-        }
-        case 8: v = std::ldexp(static_cast<float>(static_cast<int>(rng() % 25) - 12) * 0.25f, scale % 8); break;  // ties
-        case 9: v = std::ldexp(normal(rng), -140 + static_cast<int>(rng() % 20)); break;  // tiny normal/subnormal mix
-        default: break;
+  const auto sign = [&]() { return (rng() & 1) ? 0x80000000u : 0u; };
+  for (size_t b = 0; b < n; b += 32) {
+    const size_t e = std::min(n, b + 32);
+    const uint32_t kind = rng() % 12;
+    const int center = static_cast<int>(rng() % 254) + 1;  // exponent field of the block
+    for (size_t i = b; i < e; ++i) {
+      const int top = kind == 7 ? center - 1 : center;  // kind 7: the element set below is the amax
+      const int field = std::clamp(top - static_cast<int>(rng() % 12), 1, 254);
+      uint32_t bits = sign() | (static_cast<uint32_t>(field) << 23);
+      switch (kind) {
+        case 0: bits |= rng() & 0x7FFFFF; break;                       // random mantissas
+        case 1: bits |= (rng() & 0x7u) << 20; break;                   // few mantissa bits: ties
+        case 2: bits |= 0x7FFFFF; break;                               // all ones: RNE* artefact, N(k)
+        case 3:
+        case 10: bits = sign() | (rng() & 0x7FFFFF); break;            // fp32 subnormals (and ±0)
+        case 4: bits = sign(); break;                                  // ±0
+        case 5: bits = rng(); break;                                   // anything, NaN/Inf included
+        case 6: bits |= (rng() & 0x1Fu) << 18 | (rng() % 3 == 0 ? 0x3FFFF : 0); break;
+        default: bits |= rng() & 0x7FFFFF; break;
       }
-      x[i] = v;
+      x[i] = from_bits(bits);
     }
+    if (kind == 7) x[b + rng() % (e - b)] = from_bits(sign() | ((static_cast<uint32_t>(center) << 23) - 1 - rng() % 60));
+    if (kind == 8) x[b + rng() % (e - b)] = from_bits(sign() | (rng() % 2 ? 0x7F800000u : 0x7FC00001u));
+    if (kind == 9) x[b + rng() % (e - b)] = from_bits(sign() | (0x7F7FFFFFu - rng() % 50));
+    if (kind == 10) x[b + rng() % (e - b)] = from_bits(sign() | ((((rng() % 60 + 1) << 23) - 1 - rng() % 30)));
   }
   return x;
 }
 
-bool same_value(float a, float b) {
-  return std::bit_cast<uint32_t>(a) == std::bit_cast<uint32_t>(b) || (std::isnan(a) && std::isnan(b));
+std::vector<float> test_input(size_t n, uint32_t seed) {
+  std::vector<float> x = adversarial(n, seed);
+  const std::vector<float> extra = testing::interesting_floats(0);
+  for (size_t i = 0; i < extra.size() && i < n / 4; ++i) x[n / 2 + i < n ? n / 2 + i : i] = extra[i];
+  return x;
 }
 
-struct Case {
-  Shape shape;
-  int axis;
-};
+// Fast encode / decode / fake-quant of x (shape, axis) equal the reference on
+// every target and thread count. `offset` shifts the data off its alignment.
+void check_tensor(const std::string& format_str, const std::vector<float>& data, const Shape& shape, int axis,
+                  size_t offset = 0) {
+  SCOPED_TRACE(format_str + " axis " + std::to_string(axis) + " offset " + std::to_string(offset));
+  const FormatSpec format = parse_format(format_str);
+  const auto codec = make_codec(format);
+  const size_t n = static_cast<size_t>(num_elements(shape));
+  ASSERT_EQ(n, data.size());
+  std::vector<float> buf(n + offset);
+  std::copy(data.begin(), data.end(), buf.begin() + static_cast<std::ptrdiff_t>(offset));
+  const float* x = buf.data() + offset;
 
-std::vector<Case> cases() {
-  std::vector<Case> c;
-  for (int64_t n : {1, 2, 15, 16, 17, 31, 32, 33, 100, 1000, 100003}) c.push_back({{n}, 0});
-  c.push_back({{}, 0});
-  c.push_back({{0, 5}, 1});
-  c.push_back({{0, 5}, 0});
-  for (const Shape& s : {Shape{37, 50}, Shape{64, 96}, Shape{257, 33}, Shape{5, 33, 7}, Shape{3, 40, 17},
-                         Shape{2, 64, 48}, Shape{4, 3, 130}}) {
-    for (int a = 0; a < static_cast<int>(s.size()); ++a) c.push_back({s, a});
+  std::vector<uint8_t> want_packed(codec->packed_bytes(shape, axis));
+  codec->quantize(x, shape, axis, want_packed);
+  std::vector<float> want_decoded(n), want_fake(n);
+  codec->dequantize(want_packed, shape, axis, want_decoded.data());
+  codec->fake_quant(x, shape, axis, want_fake.data());
+
+  for_each_target([&](int64_t) {
+    for (int threads : kThreadCounts) {
+      SCOPED_TRACE("threads " + std::to_string(threads));
+      ExecOptions exec;
+      exec.threads = threads;
+      std::vector<uint8_t> packed(want_packed.size(), 0xAA);
+      ASSERT_TRUE(kernels::encode_fast(format, x, shape, axis, packed, exec));
+      ASSERT_TRUE(same_bytes(packed, want_packed));
+      std::vector<float> out(n + offset, -1.0f);
+      ASSERT_TRUE(kernels::decode_fast(format, want_packed, shape, axis, out.data() + offset, exec));
+      ASSERT_TRUE(same_floats(data, std::vector<float>(out.begin() + static_cast<std::ptrdiff_t>(offset), out.end()), want_decoded));
+      std::fill(out.begin(), out.end(), -1.0f);
+      ASSERT_TRUE(kernels::fake_quant_fast(format, x, shape, axis, out.data() + offset, exec));
+      ASSERT_TRUE(same_floats(data, std::vector<float>(out.begin() + static_cast<std::ptrdiff_t>(offset), out.end()), want_fake));
+    }
+  });
+}
+
+TEST(BlockKernels, LargeAdversarialLastAxis) {
+  // Large enough that 7 threads each get a range; odd length: a padded tail.
+  const std::vector<float> x = test_input(300007, 1);
+  for (const std::string& f : kFormats) check_tensor(f, x, {300007}, 0);
+}
+
+TEST(BlockKernels, UnalignedPointersAndRowTails) {
+  const std::vector<float> x = test_input(37 * 1001, 2);
+  for (const std::string& f : kFormats) {
+    check_tensor(f, x, {37, 1001}, 1, 1);
+    check_tensor(f, x, {37, 1001}, -1, 3);
   }
-  return c;
 }
 
-std::string describe(const std::string& f, const Case& c) {
-  std::string s = f + " shape (";
-  for (int64_t d : c.shape) s += std::to_string(d) + ",";
-  return s + ") axis " + std::to_string(c.axis);
+TEST(BlockKernels, EveryAxisOf3dTensors) {
+  for (const Shape& shape : {Shape{7, 45, 33}, Shape{3, 64, 5}, Shape{70, 2, 48}}) {
+    const std::vector<float> x = test_input(static_cast<size_t>(num_elements(shape)), 3);
+    for (const std::string& f : kFormats) {
+      for (int axis = 0; axis < 3; ++axis) check_tensor(f, x, shape, axis);
+    }
+  }
 }
 
-void check_format(const std::string& fmt_str) {
-  const FormatSpec fmt = parse_format(fmt_str);
-  const ExecOptions ref{1, true};
-  uint32_t seed = 1;
-  for (const Case& c : cases()) {
-    SCOPED_TRACE(describe(fmt_str, c));
-    const size_t n = static_cast<size_t>(num_elements(c.shape));
-    // One float of offset: every load and store of the kernels is unaligned.
-    std::vector<float> xbuf(n + 1);
-    const std::vector<float> data = adversarial(n, seed++);
-    std::copy(data.begin(), data.end(), xbuf.begin() + 1);
-    const float* x = xbuf.data() + 1;
-    const Packed want = encode(fmt, x, c.shape, c.axis, ref);
-    std::vector<float> want_dec(n), want_fq(n);
-    decode(want, want_dec.data(), ref);
-    fake_quant(fmt, x, c.shape, c.axis, want_fq.data(), ref);
+TEST(BlockKernels, ZeroRandomAndConstantBlocks) {
+  std::mt19937 rng(4);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<float> x(64 * 1024 + 5);
+  for (float& v : x) v = normal(rng);
+  for (size_t i = 0; i < 256; ++i) x[i] = 0.0f;
+  for (size_t i = 256; i < 512; ++i) x[i] = -0.0f;
+  for (size_t i = 512; i < 1024; ++i) x[i] = 1.0f;
+  for (const std::string& f : kFormats) check_tensor(f, x, {static_cast<int64_t>(x.size())}, 0);
+  // A tensor of only zeros (tensor scale g = 1) and one of a single NaN.
+  for (const std::string& f : kFormats) {
+    check_tensor(f, std::vector<float>(100, 0.0f), {100}, 0);
+    check_tensor(f, {std::numeric_limits<float>::quiet_NaN()}, {1}, 0);
+  }
+}
+
+// Every element code under many scales: random records decode as the reference.
+TEST(BlockKernels, DecodeArbitraryRecords) {
+  std::mt19937 rng(5);
+  for (const std::string& f : kFormats) {
+    SCOPED_TRACE(f);
+    const FormatSpec format = parse_format(f);
+    const auto codec = make_codec(format);
+    const Shape shape{5000, 64};
+    std::vector<uint8_t> packed(codec->packed_bytes(shape, 1));
+    for (uint8_t& b : packed) b = static_cast<uint8_t>(rng());
+    const size_t header = codec->header_bytes();
+    if (f.rfind("nvfp4", 0) == 0) {
+      for (size_t i = header; i < packed.size(); i += 9) packed[i] &= 0x7F;
+      if (header) {
+        const float g = 0x1p-20f * static_cast<float>(rng() % 100000 + 1);
+        std::memcpy(packed.data(), &g, 4);
+      }
+    }
+    std::vector<float> want(5000 * 64);
+    codec->dequantize(packed, shape, 1, want.data());
     for_each_target([&](int64_t) {
       for (int threads : kThreadCounts) {
-        SCOPED_TRACE("threads " + std::to_string(threads));
-        const Packed got = encode(fmt, x, c.shape, c.axis, {threads, false});
-        ASSERT_EQ(got.data.size(), want.data.size());
-        for (size_t i = 0; i < want.data.size(); ++i) {
-          ASSERT_EQ(got.data[i], want.data[i]) << "packed byte " << i;
-        }
-        std::vector<float> out(n + 1);
-        decode(want, out.data() + 1, {threads, false});
-        for (size_t i = 0; i < n; ++i) {
-          ASSERT_TRUE(same_value(out[i + 1], want_dec[i]))
-              << "decode element " << i << ": got " << out[i + 1] << " want " << want_dec[i];
-        }
-        fake_quant(fmt, x, c.shape, c.axis, out.data() + 1, {threads, false});
-        for (size_t i = 0; i < n; ++i) {
-          ASSERT_TRUE(same_value(out[i + 1], want_fq[i]))
-              << "fake-quant element " << i << " input " << x[i] << ": got " << out[i + 1] << " want " << want_fq[i];
-        }
+        std::vector<float> got(want.size());
+        ExecOptions exec;
+        exec.threads = threads;
+        ASSERT_TRUE(kernels::decode_fast(format, packed, shape, 1, got.data(), exec));
+        ASSERT_TRUE(same_floats({}, got, want)) << "threads " << threads;
       }
     });
   }
 }
 
-class BlockKernels : public ::testing::TestWithParam<std::string> {};
-
-TEST_P(BlockKernels, EqualReferenceOnEveryTargetAxisAndThreadCount) { check_format(GetParam()); }
-
-// Decoding arbitrary records (every scale and element code, NaN/Inf codes,
-// int8's -128) equals the reference.
-TEST_P(BlockKernels, DecodeOfRandomRecordsEqualsReference) {
-  const FormatSpec fmt = parse_format(GetParam());
-  std::mt19937 rng(7);
-  for (const Shape& shape : {Shape{4099}, Shape{67, 40}}) {
-    for (int axis = 0; axis < static_cast<int>(shape.size()); ++axis) {
-      Packed p;
-      p.format = fmt;
-      p.shape = shape;
-      p.axis = axis;
-      p.data.resize(make_codec(fmt)->packed_bytes(shape, axis));
-      for (uint8_t& b : p.data) b = static_cast<uint8_t>(rng());
-      if (fmt.name == "nvfp4") {  // a valid header and unsigned scale codes
-        size_t first = 0;
-        if (fmt.option("tensor_scale") == "on") {
-          const float g = 0.37f;
-          std::memcpy(p.data.data(), &g, 4);
-          first = 4;
-        }
-        for (size_t r = first; r < p.data.size(); r += 9) p.data[r] &= 0x7F;
-      }
-      const size_t n = p.num_elements();
-      std::vector<float> want(n), got(n);
-      decode(p, want.data(), {1, true});
-      for_each_target([&](int64_t) {
-        for (int threads : kThreadCounts) {
-          decode(p, got.data(), {threads, false});
-          for (size_t i = 0; i < n; ++i) {
-            ASSERT_TRUE(same_value(got[i], want[i])) << "element " << i << " threads " << threads;
-          }
-        }
-      });
+TEST(BlockKernels, Nvfp4BadRecordsThrowLikeTheReference) {
+  for (const std::string& f : {std::string("nvfp4"), std::string("nvfp4:tensor_scale=off")}) {
+    const FormatSpec format = parse_format(f);
+    const auto codec = make_codec(format);
+    std::vector<float> x(64, 1.5f);
+    Packed p = encode(format, x.data(), {64}, 0);
+    p.data[p.data.size() - 9] = 0x85;  // sign bit in the last block's scale
+    std::vector<float> out(64);
+    EXPECT_THROW(decode(p, out.data()), Error);
+    EXPECT_THROW(codec->dequantize(p.data, {64}, 0, out.data()), Error);
+    if (codec->header_bytes()) {
+      Packed q = encode(format, x.data(), {64}, 0);
+      const float bad = -1.0f;
+      std::memcpy(q.data.data(), &bad, 4);
+      EXPECT_THROW(decode(q, out.data()), Error);
+      // NaN blocks never read g, in the reference and the fast path alike.
+      std::vector<float> nan(64, std::numeric_limits<float>::quiet_NaN());
+      Packed r = encode(format, nan.data(), {64}, 0);
+      std::memcpy(r.data.data(), &bad, 4);
+      EXPECT_NO_THROW(decode(r, out.data()));
+      EXPECT_TRUE(std::isnan(out[0]));
+      ExecOptions ref;
+      ref.reference = true;
+      EXPECT_NO_THROW(decode(r, out.data(), ref));
     }
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Formats, BlockKernels, ::testing::ValuesIn(kFormats), [](const auto& info) {
-  std::string s = info.param;
-  for (char& ch : s) {
-    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+// The public API takes the fast path by default and equals exec.reference.
+TEST(BlockKernels, ApiFastPathEqualsReference) {
+  const std::vector<float> x = test_input(4096, 6);
+  for (const std::string& f : kFormats) {
+    const FormatSpec format = parse_format(f);
+    ExecOptions ref;
+    ref.reference = true;
+    ExecOptions fast;
+    fast.threads = 0;
+    EXPECT_TRUE(same_bytes(encode(format, x.data(), {64, 64}, 0, fast).data, encode(format, x.data(), {64, 64}, 0, ref).data)) << f;
   }
-  return s;
-});
-
-TEST(BlockKernelsNvfp4, InvalidRecordsStillReportErrors) {
-  const FormatSpec fmt = parse_format("nvfp4");
-  std::vector<float> x(64, 1.0f), out(64);
-  Packed p = encode(fmt, x.data(), {64}, 0);
-  p.data[4 + 9] |= 0x80;  // a signed block scale
-  EXPECT_THROW(decode(p, out.data()), Error);
-  p = encode(fmt, x.data(), {64}, 0);
-  const float bad = -1.0f;
-  std::memcpy(p.data.data(), &bad, 4);
-  EXPECT_THROW(decode(p, out.data()), Error);
 }
 
-// §4.2 step 3: E is one more than the exponent exactly for the N(k) largest
-// fp32 values below 2^k (the spec's table, an independent statement of the
-// fp32-log2 artefact).
-TEST(BlockKernelsMx, SharedExponentMatchesTheNkTable) {
-  const auto n_of = [](int k) {
-    const int a = std::abs(k);
-    if (k >= 65) return 44;
-    if (k >= 33) return 22;
-    if (k >= 17) return 11;
-    if (k >= 9) return 5;
-    if (k >= 5) return 2;
-    if (k >= 3) return 1;
-    if (k >= -1) return 0;
-    if (a <= 3) return 1;
-    if (a <= 7) return 2;
-    if (a <= 15) return 5;
-    if (a <= 31) return 11;
-    if (a <= 63) return 22;
-    if (a <= 125) return 44;
-    return 22;  // k = -126: the subnormals just below 2^-126
-  };
-  for (int k = -126; k <= 128; ++k) {
-    SCOPED_TRACE("k = " + std::to_string(k));
-    const uint32_t p = k == 128 ? 0x7F800000u : static_cast<uint32_t>(k + 127) << 23;
-    const int N = n_of(k);
-    for (int i = 1; i <= N + 3; ++i) {
-      const uint32_t bits = p - static_cast<uint32_t>(i);
-      EXPECT_EQ(kernels::mx_shared_exponent_bits(bits), i <= N ? k : k - 1) << "value " << i << " ulps below 2^k";
-    }
-    if (k <= 127) {
-      for (uint32_t i = 0; i < 3; ++i) EXPECT_EQ(kernels::mx_shared_exponent_bits(p + i), k);
-    }
-  }
+// §4.3: mxfp4 with amax = the largest fp32 decodes that element to +Inf.
+TEST(BlockKernels, MxScale128OverflowsToInfinity) {
+  std::vector<float> x(32, 1.0f);
+  x[3] = std::numeric_limits<float>::max();
+  std::vector<float> out(32);
+  ExecOptions exec;
+  fake_quant(parse_format("mxfp4"), x.data(), {32}, 0, out.data(), exec);
+  EXPECT_EQ(out[3], std::numeric_limits<float>::infinity());
 }
 
 }  // namespace

@@ -5,47 +5,48 @@
 #include "hifloat/error.h"
 #include "hifloat/fp8_array.h"
 #include "hifloat/hif8_array.h"
+#include "kernels/block_kernels.h"
 #include "kernels/fp8_kernels.h"
+#include "kernels/hif4_kernels.h"
 #include "kernels/hif8_kernels.h"
 #include "kernels/int_kernels.h"
-#include "kernels/mx_kernels.h"
-#include "kernels/nvfp4_kernels.h"
 
 namespace hifloat::kernels {
 namespace {
 
 size_t element_count(const Shape& shape) { return static_cast<size_t>(num_elements(shape)); }
 
-// Block formats (NVFP4, MX, int8, int4): blocks along `axis`, the layout of
-// hifloat/codec.h; the callers (src/core/api.cc) size the buffers.
-bool encode_block_format(const FormatSpec& format, const float* x, const Shape& shape, int axis,
-                         std::span<uint8_t> out, int threads) {
-  if (format.name == "nvfp4") nvfp4_encode(format, x, shape, axis, out, threads);
-  else if (mx_has_kernels(format.name)) mx_encode(format, x, shape, axis, out, threads);
-  else if (format.name == "int8") int8_encode(format, x, shape, axis, out, threads);
-  else if (format.name == "int4") int4_encode(format, x, shape, axis, out, threads);
-  else return false;
-  return true;
+// Block formats (MX family, NVFP4): block_kernels.h; nullptr for other formats.
+std::unique_ptr<BlockKernel> block_kernel(const FormatSpec& format) {
+  if (auto k = make_mx_kernel(format)) return k;
+  return make_nvfp4_kernel(format);
 }
 
-bool decode_block_format(const FormatSpec& format, std::span<const uint8_t> in, const Shape& shape, int axis,
-                         float* out, int threads) {
-  if (format.name == "nvfp4") return nvfp4_decode(format, in, shape, axis, out, threads);  // false: invalid data
-  if (mx_has_kernels(format.name)) mx_decode(format, in, shape, axis, out, threads);
-  else if (format.name == "int8") int8_decode(format, in, shape, axis, out, threads);
-  else if (format.name == "int4") int4_decode(format, in, shape, axis, out, threads);
-  else return false;
-  return true;
+// HiFloat4 family: the magnitude bit count m, or 0 when `format` is not a
+// member or uses a rounding without a fast path (stochastic).
+int hif4_magnitude_bits(const FormatSpec& format, Hif4Mode* mode) {
+  int m = 0;
+  if (format.name == "hif4" || format.name == "hifx4") m = 3;
+  else if (format.name == "hifx2") m = 1;
+  else if (format.name == "hifx3") m = 2;
+  else if (format.name == "hifx5") m = 4;
+  if (m == 0) return 0;
+  const std::string& r = format.option("rounding");
+  if (r == "away") *mode = Hif4Mode::kAway;
+  else if (r == "even") *mode = Hif4Mode::kEven;
+  else if (r == "stochastic") *mode = Hif4Mode::kStochastic;
+  else return 0;
+  return m;
 }
 
-bool fake_quant_block_format(const FormatSpec& format, const float* x, const Shape& shape, int axis, float* out,
-                             int threads) {
-  if (format.name == "nvfp4") nvfp4_fake_quant(format, x, shape, axis, out, threads);
-  else if (mx_has_kernels(format.name)) mx_fake_quant(format, x, shape, axis, out, threads);
-  else if (format.name == "int8") int8_fake_quant(format, x, shape, axis, out, threads);
-  else if (format.name == "int4") int4_fake_quant(format, x, shape, axis, out, threads);
-  else return false;
-  return true;
+uint64_t hif4_seed(const FormatSpec& format) { return std::stoull(format.option("seed")); }  // validated by the registry
+
+void check_hif4_bytes(const FormatSpec& format, int m, const LineGeometry& g, size_t have, const char* what) {
+  const size_t need = static_cast<size_t>(g.lines * ((g.length + 63) / 64) * hif4_unit_bytes(m));
+  if (have != need) {
+    throw Error(format.name + " " + what + ": packed data holds " + std::to_string(have) + " bytes, expected " +
+                std::to_string(need));
+  }
 }
 
 }  // namespace
@@ -55,8 +56,18 @@ bool fake_quant_block_format(const FormatSpec& format, const float* x, const Sha
 
 bool encode_fast(const FormatSpec& format, const float* x, const Shape& shape, int axis, std::span<uint8_t> out,
                  const ExecOptions& exec) {
-  if (encode_block_format(format, x, shape, axis, out, exec.threads)) return true;
+  if (auto k = block_kernel(format)) return block_encode(*k, x, shape, axis, out, exec.threads), true;
+  if (format.name == "int8") return int8_encode(format, x, shape, axis, out, exec.threads), true;
+  if (format.name == "int4") return int4_encode(format, x, shape, axis, out, exec.threads), true;
   const size_t n = element_count(shape);
+  Hif4Mode mode = Hif4Mode::kAway;
+  if (const int m = hif4_magnitude_bits(format, &mode)) {
+    const LineGeometry g(shape, axis);
+    if (mode == Hif4Mode::kStochastic && g.inner != 1) return false;  // fast only along the last axis
+    check_hif4_bytes(format, m, g, out.size(), "encode");
+    hif4_encode(m, mode, hif4_seed(format), x, g, out.data(), exec.threads);
+    return true;
+  }
   if (format.name == "hif8") {
     if (out.size() != n) throw Error("hif8 encode: output holds " + std::to_string(out.size()) + " bytes, need " + std::to_string(n));
     hif8_encode(x, out.data(), n, hif8_options(format), 0, exec.threads);
@@ -73,10 +84,17 @@ bool encode_fast(const FormatSpec& format, const float* x, const Shape& shape, i
 
 bool decode_fast(const FormatSpec& format, std::span<const uint8_t> in, const Shape& shape, int axis, float* out,
                  const ExecOptions& exec) {
-  if (format.name == "nvfp4" || mx_has_kernels(format.name) || format.name == "int8" || format.name == "int4") {
-    return decode_block_format(format, in, shape, axis, out, exec.threads);
-  }
+  if (auto k = block_kernel(format)) return block_decode(*k, in, shape, axis, out, exec.threads), true;
+  if (format.name == "int8") return int8_decode(format, in, shape, axis, out, exec.threads), true;
+  if (format.name == "int4") return int4_decode(format, in, shape, axis, out, exec.threads), true;
   const size_t n = element_count(shape);
+  Hif4Mode mode = Hif4Mode::kAway;
+  if (const int m = hif4_magnitude_bits(format, &mode)) {  // decoding does not depend on the rounding
+    const LineGeometry g(shape, axis);
+    check_hif4_bytes(format, m, g, in.size(), "decode");
+    hif4_decode(m, in.data(), g, out, exec.threads);
+    return true;
+  }
   if (format.name == "hif8") {
     if (in.size() != n) throw Error("hif8 decode: packed data holds " + std::to_string(in.size()) + " bytes, expected " + std::to_string(n));
     hif8_decode(in.data(), out, n, exec.threads);
@@ -93,8 +111,17 @@ bool decode_fast(const FormatSpec& format, std::span<const uint8_t> in, const Sh
 
 bool fake_quant_fast(const FormatSpec& format, const float* x, const Shape& shape, int axis, float* out,
                      const ExecOptions& exec) {
-  if (fake_quant_block_format(format, x, shape, axis, out, exec.threads)) return true;
+  if (auto k = block_kernel(format)) return block_fake_quant(*k, x, shape, axis, out, exec.threads), true;
+  if (format.name == "int8") return int8_fake_quant(format, x, shape, axis, out, exec.threads), true;
+  if (format.name == "int4") return int4_fake_quant(format, x, shape, axis, out, exec.threads), true;
   const size_t n = element_count(shape);
+  Hif4Mode mode = Hif4Mode::kAway;
+  if (const int m = hif4_magnitude_bits(format, &mode)) {
+    const LineGeometry g(shape, axis);
+    if (mode == Hif4Mode::kStochastic && g.inner != 1) return false;
+    hif4_fake_quant(m, mode, hif4_seed(format), x, g, out, exec.threads);
+    return true;
+  }
   if (format.name == "hif8") {
     hif8_fake_quant(x, out, n, hif8_options(format), 0, exec.threads);
     return true;

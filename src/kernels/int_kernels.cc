@@ -12,9 +12,9 @@
 #include <hwy/highway.h>
 
 #include "hifloat/ieee16.h"
-#include "kernels/block_driver.h"
-#include "kernels/block_kernel_macros.h"
-#include "kernels/block_simd-inl.h"
+#include "kernels/lane_block_driver.h"
+#include "kernels/lane_block_macros.h"
+#include "kernels/lane_blocks-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace hifloat::kernels::HWY_NAMESPACE {

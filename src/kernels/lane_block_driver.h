@@ -1,4 +1,5 @@
-// Tensor-level driver of the block-format kernels: splits a tensor into the
+// Tensor-level driver of the lane-block kernels (lane_blocks-inl.h; used by
+// int8 and int4, int_kernels.cc): splits a tensor into the
 // reference's blocks along the chosen axis (hifloat/codec.h: lines along the
 // axis, zero-padded tails, records in line order) and hands runs of blocks to
 // a format's SIMD kernels on the thread pool. Plain C++ (no SIMD here).
@@ -21,9 +22,6 @@ namespace hifloat::kernels {
 // every target's kernels, which build their format policy from it.
 struct BlockParams {
   int64_t block = 0;          // elements per block (the line length for int8)
-  int variant = 0;            // the format within a family (MX element type)
-  bool tensor_scale = false;  // NVFP4: per-tensor fp32 scale in the header
-  float g = 1.0f;             // NVFP4: that scale
 };
 
 // One format's kernels, each already dispatched to the SIMD target chosen now.

@@ -13,19 +13,6 @@
 
 namespace hifloat::kernels {
 
-// 2^e as a float, for -149 <= e <= 127 (exact, subnormals included).
-constexpr float pow2f(int e) {
-  float v = 1.0f;
-  for (; e > 0; --e) v *= 2.0f;
-  for (; e < 0; ++e) v *= 0.5f;
-  return v;
-}
-
-// fp32 bits of 2^e for -149 <= e <= 127.
-constexpr uint32_t pow2_bits(int e) {
-  return e >= -126 ? static_cast<uint32_t>(e + 127) << 23 : uint32_t{1} << (e + 149);
-}
-
 namespace detail {
 // Word loads and stores of little-endian byte streams (one instruction each on
 // the little-endian hosts the kernels target; a byte loop elsewhere).

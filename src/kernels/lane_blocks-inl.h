@@ -1,8 +1,9 @@
-// Per-target building blocks of the block-format kernels (NVFP4, MX, INT8,
-// INT4): exact grid rounding and grid values in fp32 bit arithmetic, and the
-// generic block loops that every format instantiates with its "policy".
+// Per-target generic block loops for block formats whose block length is a
+// run-time value (int8: the whole line; int4: the group G), instantiated with
+// a format "policy" (int_kernels.cc). (NVFP4 and MX have their own kernels:
+// block_kernels.h.)
 //
-// A policy P describes one format (see nvfp4_kernels.cc for the contract):
+// A policy P describes one format:
 //   block, width (code bits), scale_bytes, kNanFill, kFiniteMax (Scales reads
 //   the finite maximum),
 //   Scales(di, amax_bits, finite_max_bits, &scale, &qparam, &dparam, &nan)
@@ -22,11 +23,11 @@
 //     block (a vertical reduction gives every lane its statistics).
 // Both give exactly the reference's bytes: every step is per element or per
 // block, with the reference's fp32 operations.
-#if defined(HIFLOAT_KERNELS_BLOCK_SIMD_INL_H_) == defined(HWY_TARGET_TOGGLE)
-#ifdef HIFLOAT_KERNELS_BLOCK_SIMD_INL_H_
-#undef HIFLOAT_KERNELS_BLOCK_SIMD_INL_H_
+#if defined(HIFLOAT_KERNELS_LANE_BLOCKS_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef HIFLOAT_KERNELS_LANE_BLOCKS_INL_H_
+#undef HIFLOAT_KERNELS_LANE_BLOCKS_INL_H_
 #else
-#define HIFLOAT_KERNELS_BLOCK_SIMD_INL_H_
+#define HIFLOAT_KERNELS_LANE_BLOCKS_INL_H_
 #endif
 
 #include <algorithm>
@@ -37,7 +38,7 @@
 
 #include <hwy/highway.h>
 
-#include "kernels/block_pack.h"
+#include "kernels/lane_block_pack.h"
 #include "kernels/convert-inl.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -52,49 +53,6 @@ constexpr size_t kBlockMaxLanes = HWY_MAX_BYTES / sizeof(int32_t);
 
 HWY_INLINE VF AsFloat(VI v) { return hn::BitCast(DF(), v); }
 HWY_INLINE VI AsBits(VF v) { return hn::BitCast(DI(), v); }
-
-// Round to nearest, ties to even, of a magnitude given as non-negative finite
-// fp32 bits `a`, onto a binary grid with M fraction bits whose smallest normal
-// exponent is EMIN (below 2^EMIN the grid is the multiples of 2^(EMIN-M)).
-// Returns the magnitude code, unsaturated (the caller clamps it). With kStar,
-// RNE* of BASELINES.md §4.3: a quotient of exactly 0.5 - 2^-25 rounds to 1.
-//
-// Integer arithmetic: the 24-bit significand is shifted right by the number of
-// its bits below the grid's quantum, rounding half to even ("add half - 1 +
-// lsb, then shift"); a carry into the next binade is the next code.
-template <int M, int EMIN, bool kStar>
-HWY_INLINE VI GridCode(DI di, VI a) {
-  constexpr int kMinField = EMIN + 127;  // fp32 exponent field of 2^EMIN
-  const VI one = hn::Set(di, 1);
-  const VI field = hn::ShiftRight<23>(a);
-  const auto normal = GeI(field, hn::Set(di, kMinField));
-  const VI sig = hn::Or(hn::And(a, hn::Set(di, 0x7FFFFF)), hn::Set(di, 0x800000));
-  // Below the normals: one more bit per binade; from 26 on everything is 0
-  // (sig < 2^24), so clamp there (this also covers fp32 zero and subnormals).
-  const VI sub_shift = hn::Min(hn::Sub(hn::Set(di, 23 - M + kMinField), field), hn::Set(di, 26));
-  const VI shift = hn::IfThenElse(normal, hn::Set(di, 23 - M), sub_shift);
-  const VI lsb = hn::And(sig >> shift, one);
-  const VI half_minus_one = hn::Sub(one << hn::Sub(shift, one), one);
-  VI n = hn::Add(hn::Add(sig, half_minus_one), lsb) >> shift;
-  if constexpr (kStar) {
-    const auto artefact = hn::And(hn::Eq(sig, hn::Set(di, 0xFFFFFF)), hn::Eq(shift, hn::Set(di, 25)));
-    n = hn::IfThenElse(artefact, one, n);
-  }
-  return hn::IfThenElse(normal, hn::Add(n, hn::ShiftLeft<M>(hn::Sub(field, hn::Set(di, kMinField)))), n);
-}
-
-// Value of finite magnitude codes of a grid with M fraction bits and the
-// given bias (BASELINES.md §1): exact fp32.
-template <int M, int BIAS>
-HWY_INLINE VF GridValue(DI di, VI mag) {
-  const DF df;
-  const VI field = hn::ShiftRight<M>(mag);
-  const VI m = hn::And(mag, hn::Set(di, (1 << M) - 1));
-  const VI normal = hn::Or(hn::ShiftLeft<23>(hn::Add(field, hn::Set(di, 127 - BIAS))), hn::ShiftLeft<23 - M>(m));
-  // Subnormal codes: m · 2^(1 - BIAS - M), exact.
-  const VF sub = hn::Mul(hn::ConvertTo(df, m), hn::Set(df, pow2f(1 - BIAS - M)));
-  return hn::IfThenElse(hn::RebindMask(df, hn::Eq(field, hn::Zero(di))), sub, AsFloat(normal));
-}
 
 // ------------------------------------------------------------------ loops
 
@@ -498,18 +456,6 @@ void DecodeStrided(const P& p, const uint8_t* HWY_RESTRICT rec, size_t rec_strid
       else StorePartial(df, v, y + j0 + i * inner, n);
     }
   }
-}
-
-// max |x| over the finite elements of x[0, n), as fp32 bits (NVFP4's tensor amax).
-template <typename In>
-uint32_t FiniteAmaxBits(const In* HWY_RESTRICT x, size_t n) {
-  const DI di;
-  const size_t N = hn::Lanes(di);
-  BlockStats s{hn::Zero(di), hn::Zero(di)};
-  size_t i = 0;
-  for (; i + N <= n; i += N) AccumulateStats(di, LoadBits(di, x + i), s);
-  if (i < n) AccumulateStats(di, LoadPartial(di, x + i, n - i), s);
-  return static_cast<uint32_t>(hn::GetLane(hn::MaxOfLanes(di, s.fmax)));
 }
 
 }  // namespace hifloat::kernels::HWY_NAMESPACE
