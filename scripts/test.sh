@@ -33,10 +33,11 @@ fi
 "$PY" -m pytest python/tests -q -rs
 
 echo "== ASan + UBSan build"
-# The HiF4-family and MX/NVFP4 kernel suites (Hif4Kernels.*, BlockKernels.*) landed without a
+# The HiF4-family, MX/NVFP4 and int8/int4 kernel suites (Hif4Kernels.*, BlockKernels.*,
+# Formats/IntKernels.*) landed without a
 # completed sanitizer run; until one passes (issue #4) they run in the release build only. The
 # public-API tests below (golden, codec, CLI) still reach those kernels under the sanitizers.
-ASAN_EXCLUDE_RE=${ASAN_EXCLUDE_RE:-^(Hif4Kernels|BlockKernels)\.}
+ASAN_EXCLUDE_RE=${ASAN_EXCLUDE_RE:-^(Hif4Kernels|BlockKernels|Formats/IntKernels)\.}
 cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHIFLOAT_WERROR=ON \
   -DHIFLOAT_SANITIZE=ON -DHIFLOAT_BUILD_BENCH=OFF >/dev/null
 cmake --build build/asan -j "$JOBS"
