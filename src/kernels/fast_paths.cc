@@ -9,6 +9,7 @@
 #include "kernels/fp8_kernels.h"
 #include "kernels/hif4_kernels.h"
 #include "kernels/hif8_kernels.h"
+#include "kernels/int_kernels.h"
 
 namespace hifloat::kernels {
 namespace {
@@ -56,6 +57,8 @@ void check_hif4_bytes(const FormatSpec& format, int m, const LineGeometry& g, si
 bool encode_fast(const FormatSpec& format, const float* x, const Shape& shape, int axis, std::span<uint8_t> out,
                  const ExecOptions& exec) {
   if (auto k = block_kernel(format)) return block_encode(*k, x, shape, axis, out, exec.threads), true;
+  if (format.name == "int8") return int8_encode(format, x, shape, axis, out, exec.threads), true;
+  if (format.name == "int4") return int4_encode(format, x, shape, axis, out, exec.threads), true;
   const size_t n = element_count(shape);
   Hif4Mode mode = Hif4Mode::kAway;
   if (const int m = hif4_magnitude_bits(format, &mode)) {
@@ -82,6 +85,8 @@ bool encode_fast(const FormatSpec& format, const float* x, const Shape& shape, i
 bool decode_fast(const FormatSpec& format, std::span<const uint8_t> in, const Shape& shape, int axis, float* out,
                  const ExecOptions& exec) {
   if (auto k = block_kernel(format)) return block_decode(*k, in, shape, axis, out, exec.threads), true;
+  if (format.name == "int8") return int8_decode(format, in, shape, axis, out, exec.threads), true;
+  if (format.name == "int4") return int4_decode(format, in, shape, axis, out, exec.threads), true;
   const size_t n = element_count(shape);
   Hif4Mode mode = Hif4Mode::kAway;
   if (const int m = hif4_magnitude_bits(format, &mode)) {  // decoding does not depend on the rounding
@@ -107,6 +112,8 @@ bool decode_fast(const FormatSpec& format, std::span<const uint8_t> in, const Sh
 bool fake_quant_fast(const FormatSpec& format, const float* x, const Shape& shape, int axis, float* out,
                      const ExecOptions& exec) {
   if (auto k = block_kernel(format)) return block_fake_quant(*k, x, shape, axis, out, exec.threads), true;
+  if (format.name == "int8") return int8_fake_quant(format, x, shape, axis, out, exec.threads), true;
+  if (format.name == "int4") return int4_fake_quant(format, x, shape, axis, out, exec.threads), true;
   const size_t n = element_count(shape);
   Hif4Mode mode = Hif4Mode::kAway;
   if (const int m = hif4_magnitude_bits(format, &mode)) {
