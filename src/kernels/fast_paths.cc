@@ -6,6 +6,7 @@
 #include "hifloat/fp8_array.h"
 #include "hifloat/hif8_array.h"
 #include "kernels/fp8_kernels.h"
+#include "kernels/hif4_kernels.h"
 #include "kernels/hif8_kernels.h"
 
 namespace hifloat::kernels {
@@ -18,9 +19,13 @@ size_t element_count(const Shape& shape) { return static_cast<size_t>(num_elemen
 // Elementwise formats store one record per element in C order, so flat index
 // i of the tensor is byte i of the packed data.
 
-bool encode_fast(const FormatSpec& format, const float* x, const Shape& shape, int /*axis*/, std::span<uint8_t> out,
+bool encode_fast(const FormatSpec& format, const float* x, const Shape& shape, int axis, std::span<uint8_t> out,
                  const ExecOptions& exec) {
   const size_t n = element_count(shape);
+  if (is_hif4_family(format.name)) {  // out was sized by the codec's packed_bytes (api.cc)
+    hif4_encode(x, LineGeometry(shape, axis), out.data(), hif4_params(format), exec.threads);
+    return true;
+  }
   if (format.name == "hif8") {
     if (out.size() != n) throw Error("hif8 encode: output holds " + std::to_string(out.size()) + " bytes, need " + std::to_string(n));
     hif8_encode(x, out.data(), n, hif8_options(format), 0, exec.threads);
@@ -35,9 +40,13 @@ bool encode_fast(const FormatSpec& format, const float* x, const Shape& shape, i
   return false;
 }
 
-bool decode_fast(const FormatSpec& format, std::span<const uint8_t> in, const Shape& shape, int /*axis*/, float* out,
+bool decode_fast(const FormatSpec& format, std::span<const uint8_t> in, const Shape& shape, int axis, float* out,
                  const ExecOptions& exec) {
   const size_t n = element_count(shape);
+  if (is_hif4_family(format.name)) {  // in.size() was checked against packed_bytes (api.cc)
+    hif4_decode(in.data(), LineGeometry(shape, axis), out, hif4_params(format), exec.threads);
+    return true;
+  }
   if (format.name == "hif8") {
     if (in.size() != n) throw Error("hif8 decode: packed data holds " + std::to_string(in.size()) + " bytes, expected " + std::to_string(n));
     hif8_decode(in.data(), out, n, exec.threads);
@@ -52,9 +61,13 @@ bool decode_fast(const FormatSpec& format, std::span<const uint8_t> in, const Sh
   return false;
 }
 
-bool fake_quant_fast(const FormatSpec& format, const float* x, const Shape& shape, int /*axis*/, float* out,
+bool fake_quant_fast(const FormatSpec& format, const float* x, const Shape& shape, int axis, float* out,
                      const ExecOptions& exec) {
   const size_t n = element_count(shape);
+  if (is_hif4_family(format.name)) {
+    hif4_fake_quant(x, LineGeometry(shape, axis), out, hif4_params(format), exec.threads);
+    return true;
+  }
   if (format.name == "hif8") {
     hif8_fake_quant(x, out, n, hif8_options(format), 0, exec.threads);
     return true;
