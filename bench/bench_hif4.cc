@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -36,6 +37,21 @@ const std::vector<float>& input_floats() {
   return data;
 }
 
+struct Params {
+  int m = 3;
+  kernels::Hif4Mode mode = kernels::Hif4Mode::kAway;
+  uint64_t seed = 0;
+};
+// The benchmarks use seed 0 (the default) only.
+Params params_of(const FormatSpec& spec) {
+  Params p;
+  p.m = spec.name == "hifx2" ? 1 : spec.name == "hifx3" ? 2 : spec.name == "hifx5" ? 4 : 3;
+  const std::string& r = spec.option("rounding");
+  p.mode = r == "even" ? kernels::Hif4Mode::kEven : r == "stochastic" ? kernels::Hif4Mode::kStochastic
+                                                                       : kernels::Hif4Mode::kAway;
+  return p;
+}
+
 int threads_of(const benchmark::State& state) { return static_cast<int>(state.range(0)); }
 
 void set_counters(benchmark::State& state, double bytes_per_element) {
@@ -59,11 +75,11 @@ constexpr double kPackedPerElement = 36.0 / 64.0;
 void BM_Hif4_Quantize(benchmark::State& state, const char* format) {
   const std::vector<float>& x = input_floats();
   const FormatSpec spec = parse_format(format);
-  const kernels::Hif4Params p = kernels::hif4_params(spec);
+  const Params p = params_of(spec);
   const LineGeometry g(kShape, static_cast<int>(state.range(1)));
   std::vector<uint8_t> out(make_codec(spec)->packed_bytes(kShape, static_cast<int>(state.range(1))), 1);
   for (auto _ : state) {
-    kernels::hif4_encode(x.data(), g, out.data(), p, threads_of(state));
+    kernels::hif4_encode(p.m, p.mode, p.seed, x.data(), g, out.data(), threads_of(state));
     benchmark::DoNotOptimize(out.data());
   }
   set_counters(state, 4.0 + kPackedPerElement);
@@ -75,13 +91,12 @@ BENCHMARK_CAPTURE(BM_Hif4_Quantize, stochastic, "hif4:rounding=stochastic")->App
 void BM_Hif4_Dequantize(benchmark::State& state) {
   const std::vector<float>& x = input_floats();
   const FormatSpec spec = parse_format("hif4");
-  const kernels::Hif4Params p = kernels::hif4_params(spec);
   const LineGeometry g(kShape, static_cast<int>(state.range(1)));
   std::vector<uint8_t> packed(make_codec(spec)->packed_bytes(kShape, static_cast<int>(state.range(1))));
-  kernels::hif4_encode(x.data(), g, packed.data(), p, 0);
+  kernels::hif4_encode(3, kernels::Hif4Mode::kAway, 0, x.data(), g, packed.data(), 0);
   std::vector<float> out(kN, 1.0f);
   for (auto _ : state) {
-    kernels::hif4_decode(packed.data(), g, out.data(), p, threads_of(state));
+    kernels::hif4_decode(3, packed.data(), g, out.data(), threads_of(state));
     benchmark::DoNotOptimize(out.data());
   }
   set_counters(state, 4.0 + kPackedPerElement);
@@ -90,11 +105,11 @@ BENCHMARK(BM_Hif4_Dequantize)->Apply(args);
 
 void BM_Hif4_FakeQuant(benchmark::State& state, const char* format) {
   const std::vector<float>& x = input_floats();
-  const kernels::Hif4Params p = kernels::hif4_params(parse_format(format));
+  const Params p = params_of(parse_format(format));
   const LineGeometry g(kShape, static_cast<int>(state.range(1)));
   std::vector<float> out(kN, 1.0f);
   for (auto _ : state) {
-    kernels::hif4_fake_quant(x.data(), g, out.data(), p, threads_of(state));
+    kernels::hif4_fake_quant(p.m, p.mode, p.seed, x.data(), g, out.data(), threads_of(state));
     benchmark::DoNotOptimize(out.data());
   }
   set_counters(state, 8.0);

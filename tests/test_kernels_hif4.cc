@@ -1,16 +1,9 @@
-// The HiFloat4 family fast paths (src/kernels/hif4_kernels.cc, reached through
-// hifloat::encode / decode / fake_quant) against the scalar reference codec
-// (src/formats/hif4.cc, ExecOptions::reference) bit for bit: packed bytes,
-// decoded values and fake-quant values, for hif4/hifx2/hifx3/hifx5, rounding
-// away/even/stochastic (two seeds), every SIMD target this CPU supports, 1, 2
-// and 7 threads, blocking along the last axis and along every other axis of
-// 1-D, 2-D and 3-D tensors with odd tails, and unaligned pointers.
-//
-// Inputs are built unit by unit to hit every branch: ties t = k + 0.5 and the
-// 0x3EFFFFFF artefact at the scale S = 1 (R = 1), NaN and +-Inf units, +-0,
-// subnormals, FLT_MAX, scales clamped at 2^-48 and 49152, values at the flag
-// thresholds, plus Gaussian units over a wide range of scales and random
-// finite bit patterns.
+// The HiFloat4 family fast paths (src/kernels/hif4_kernels.cc) against the
+// scalar reference codec (src/formats/hif4.cc) bit for bit, through the tensor
+// API: every SIMD target this CPU supports, 1/2/7 threads, all four members,
+// rounding away, even and stochastic (the codec for non-last axes), adversarial
+// units (ties, the 0x3EFFFFFF artefact, NaN/Inf units, +-0, subnormals, scale
+// clamps), odd tails, unaligned pointers and every axis of 3-D tensors.
 #include <gtest/gtest.h>
 
 #include <bit>
@@ -23,7 +16,7 @@
 #include <vector>
 
 #include "hifloat/codec.h"
-#include "hifloat/format.h"
+#include "hifloat/error.h"
 #include "kernel_test_util.h"
 
 namespace hifloat {
@@ -32,256 +25,244 @@ namespace {
 using testing::for_each_target;
 using testing::kThreadCounts;
 
-constexpr ExecOptions kReference{1, true};
+const char* const kMembers[] = {"hif4", "hifx2", "hifx3", "hifx5"};
 
-const std::vector<std::string>& formats_under_test() {
-  static const std::vector<std::string> f = [] {
-    std::vector<std::string> out;
-    for (const char* name : {"hif4", "hifx2", "hifx3", "hifx5"}) {
-      for (const char* r : {"rounding=away", "rounding=even", "rounding=stochastic",
-                            "rounding=stochastic,seed=18446744073709551557"}) {
-        out.push_back(std::string(name) + ":" + r);
-      }
-    }
-    return out;
-  }();
-  return f;
+std::vector<std::string> fast_formats() {
+  std::vector<std::string> out;
+  for (const char* m : kMembers) {
+    out.push_back(std::string(m));
+    out.push_back(std::string(m) + ":rounding=even");
+    out.push_back(std::string(m) + ":rounding=stochastic,seed=42");
+  }
+  return out;
 }
+
+float from_bits(uint32_t b) { return std::bit_cast<float>(b); }
 
 std::string hex(uint32_t v) {
   char buf[16];
-  std::snprintf(buf, sizeof buf, "0x%08X", v);
+  std::snprintf(buf, sizeof buf, "0x%X", v);
   return buf;
 }
 
-// Compares float arrays bit for bit (the fast path must equal the reference
-// exactly, including the sign of zero and the NaN pattern).
-::testing::AssertionResult same_floats(const float* got, const float* want, size_t n, const float* in) {
+// Units (64 values each) that hit the special cases of §4-§5.
+std::vector<float> adversarial_units(uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::vector<float> v;
+  auto unit = [&](auto gen) {
+    for (int i = 0; i < 64; ++i) v.push_back(gen(i));
+  };
+  const float inf = std::numeric_limits<float>::infinity();
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  // Small multiples of a power of two: with f = 0 scales R is a power of two
+  // and many t land exactly on k + 0.5.
+  for (int e = -60; e <= 20; e += 3) {
+    unit([&](int) { return std::ldexp(static_cast<float>(static_cast<int>(rng() % 255) - 127), e - 4); });
+    unit([&](int) { return std::ldexp(static_cast<float>(rng() % 16) + 0.5f, e); });
+  }
+  // The 0x3EFFFFFF artefact for every member: max 7 gives S = 1 and R = 1, so
+  // element 8 (sh = 0) has t = 2^(m-1) * x; x = 0x3EFFFFFF / 2^(m-1) for m = 1..4.
+  for (int m = 1; m <= 4; ++m) {
+    unit([&](int i) {
+      if (i == 0) return 7.0f;
+      if (i == 8) return from_bits(0x3EFFFFFFu - (static_cast<uint32_t>(m - 1) << 23));
+      if (i == 9) return -from_bits(0x3EFFFFFFu - (static_cast<uint32_t>(m - 1) << 23));
+      return 0.0f;
+    });
+  }
+  // NaN anywhere, Inf units, NaN next to Inf.
+  for (int pos : {0, 4, 31, 63}) unit([&](int i) { return i == pos ? nan : 1.0f + static_cast<float>(i); });
+  unit([&](int i) { return i == 0 ? inf : (i == 1 ? 1000.0f : (i == 8 ? -30000.0f : (i == 9 ? 20000.0f : 0.0f))); });
+  unit([&](int i) { return i % 7 == 0 ? -inf : static_cast<float>(i); });
+  unit([&](int i) { return i == 5 ? inf : (i == 6 ? -nan : 0.0f); });
+  // Zeros of both signs, an all -0 unit, and a lone -0.
+  unit([&](int) { return 0.0f; });
+  unit([&](int) { return -0.0f; });
+  unit([&](int i) { return i == 5 ? -0.0f : (i == 20 ? 3.0f : 0.0f); });
+  // Subnormals (scale clamps at 2^-48), the smallest normals, huge values (clamp at 49152).
+  unit([&](int) { return from_bits((rng() & 0x80000000u) | (rng() & 0x007FFFFFu)); });
+  unit([&](int) { return from_bits((rng() & 0x80000000u) | (0x00800000u + (rng() & 0x00FFFFFFu))); });
+  unit([&](int) { return from_bits((rng() & 0x80000000u) | (0x7E000000u + (rng() & 0x017FFFFFu))); });
+  unit([&](int i) { return i == 3 ? std::numeric_limits<float>::max() : 1.0f; });
+  unit([&](int i) { return i == 3 ? 0x1p-40f : 0x1p-60f * static_cast<float>(i); });
+  // Around the clamps: maxima near 49152 * 7 and 2^-48 * 7.
+  for (float M : {344064.0f, 344000.0f, 350000.0f, 7.0f * 0x1p-48f, 6.9f * 0x1p-48f, 0x1p-50f}) {
+    unit([&](int i) { return i == 0 ? M : M * static_cast<float>(i % 13) / 13.0f * (i % 2 ? -1.0f : 1.0f); });
+  }
+  // Flag thresholds: group maxima around 4/R and 2/R.
+  for (int k = 0; k < 6; ++k) {
+    const float M = 7.0f;  // S = 1, R = 1
+    unit([&](int i) {
+      if (i == 0) return M;
+      const float base = (i / 8) % 2 ? 4.0f : 2.0f;
+      return std::nextafter(base, (i % 3) ? 0.0f : 10.0f) * (k % 2 ? 1.0f : 0.5f);
+    });
+  }
+  // Gaussian data with a random scale per unit.
+  std::normal_distribution<float> gauss;
+  for (int u = 0; u < 64; ++u) {
+    const int e = static_cast<int>(rng() % 50) - 30;
+    unit([&](int) { return std::ldexp(gauss(rng), e); });
+  }
+  return v;
+}
+
+// Random float32 data: mostly finite with a random scale per unit, some raw
+// bit patterns (which make NaN and Inf units).
+std::vector<float> random_floats(size_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> gauss;
+  std::vector<float> v(n);
+  int e = 0;
   for (size_t i = 0; i < n; ++i) {
-    const uint32_t g = std::bit_cast<uint32_t>(got[i]), w = std::bit_cast<uint32_t>(want[i]);
-    if (g != w) {
-      return ::testing::AssertionFailure() << "element " << i << " (input " << hex(std::bit_cast<uint32_t>(in[i]))
-                                           << "): got " << hex(g) << ", want " << hex(w);
-    }
+    if (i % 64 == 0) e = static_cast<int>(rng() % 40) - 20;
+    if (rng() % 4096 == 0) v[i] = from_bits(rng());
+    else v[i] = std::ldexp(gauss(rng), e);
+  }
+  return v;
+}
+
+::testing::AssertionResult same_floats(const std::vector<float>& got, const std::vector<float>& want) {
+  if (got.size() != want.size()) return ::testing::AssertionFailure() << "size " << got.size() << " vs " << want.size();
+  for (size_t i = 0; i < got.size(); ++i) {
+    const uint32_t a = std::bit_cast<uint32_t>(got[i]), b = std::bit_cast<uint32_t>(want[i]);
+    if (a != b) return ::testing::AssertionFailure() << "element " << i << ": got " << hex(a) << ", want " << hex(b);
   }
   return ::testing::AssertionSuccess();
 }
 
 ::testing::AssertionResult same_bytes(const std::vector<uint8_t>& got, const std::vector<uint8_t>& want) {
-  if (got.size() != want.size()) return ::testing::AssertionFailure() << "sizes " << got.size() << " vs " << want.size();
+  if (got.size() != want.size()) return ::testing::AssertionFailure() << "size " << got.size() << " vs " << want.size();
   for (size_t i = 0; i < got.size(); ++i) {
     if (got[i] != want[i]) {
-      return ::testing::AssertionFailure() << "byte " << i << ": got " << int(got[i]) << ", want " << int(want[i]);
+      return ::testing::AssertionFailure() << "byte " << i << ": got " << hex(got[i]) << ", want " << hex(want[i]);
     }
   }
   return ::testing::AssertionSuccess();
 }
 
-// One adversarial 64-value unit of kind `kind` (see the file comment).
-void make_unit(int kind, std::mt19937& rng, float* u) {
-  std::normal_distribution<float> normal(0.0f, 1.0f);
-  std::uniform_int_distribution<int> pos(0, 63);
-  const float inf = std::numeric_limits<float>::infinity();
-  for (int i = 0; i < 64; ++i) u[i] = 0.0f;
-  switch (kind) {
-    case 0: {  // Gaussian at a random scale 2^-70 .. 2^40
-      const int e = static_cast<int>(rng() % 111) - 70;
-      for (int i = 0; i < 64; ++i) u[i] = std::ldexp(normal(rng), e);
-      break;
+// Encode, decode and fake-quant of x (shape, axis) on every target and thread
+// count equal the reference codec's, bytes and values.
+void check_tensor(const std::string& fmt, const float* x, const Shape& shape, int axis,
+                  const std::vector<int>& threads = kThreadCounts) {
+  SCOPED_TRACE(fmt + " axis " + std::to_string(axis));
+  const FormatSpec spec = parse_format(fmt);
+  const size_t n = static_cast<size_t>(num_elements(shape));
+  const Packed ref = encode(spec, x, shape, axis, ExecOptions{1, true});
+  std::vector<float> ref_dec(n), ref_fq(n);
+  decode(ref, ref_dec.data(), ExecOptions{1, true});
+  fake_quant(spec, x, shape, axis, ref_fq.data(), ExecOptions{1, true});
+  for_each_target([&](int64_t) {
+    for (int t : threads) {
+      SCOPED_TRACE("threads " + std::to_string(t));
+      const Packed fast = encode(spec, x, shape, axis, ExecOptions{t, false});
+      ASSERT_TRUE(same_bytes(fast.data, ref.data));
+      std::vector<float> dec(n), fq(n);
+      decode(ref, dec.data(), ExecOptions{t, false});
+      fake_quant(spec, x, shape, axis, fq.data(), ExecOptions{t, false});
+      ASSERT_TRUE(same_floats(dec, ref_dec));
+      ASSERT_TRUE(same_floats(fq, ref_fq));
     }
-    case 1: {  // S = 1, R = 1 (M = 7 in group 7): element magnitudes on ties and grid points of every member
-      u[63] = 7.0f;
-      for (int i = 0; i < 56; ++i) {
-        const int k = static_cast<int>(rng() % 33);
-        const float v = std::ldexp(static_cast<float>(k), -4);  // multiples of 1/16 up to 2: ties for m = 1..4
-        u[i] = (rng() & 1) ? -v : v;
+  });
+}
+
+TEST(Hif4Kernels, ArtefactUnitFollowsTheSpecForRoundingAway) {
+  // §5 step 9: t = 0x3EFFFFFF gives q = 1 with rounding=away, 0 with even.
+  for (int m = 1; m <= 4; ++m) {
+    std::vector<float> x(64, 0.0f);
+    x[0] = 7.0f;
+    x[8] = from_bits(0x3EFFFFFFu - (static_cast<uint32_t>(m - 1) << 23));
+    const std::string name = kMembers[m == 3 ? 0 : (m == 1 ? 1 : (m == 2 ? 2 : 3))];
+    std::vector<float> away(64), even(64);
+    fake_quant(parse_format(name), x.data(), {64}, 0, away.data(), ExecOptions{1, false});
+    fake_quant(parse_format(name + ":rounding=even"), x.data(), {64}, 0, even.data(), ExecOptions{1, false});
+    EXPECT_EQ(away[8], std::ldexp(1.0f, 1 - m)) << name;  // q = 1: 1/2^(m-1) * S, S = 1
+    EXPECT_EQ(even[8], 0.0f) << name;
+  }
+}
+
+TEST(Hif4Kernels, AdversarialUnitsEveryMember) {
+  const std::vector<float> x = adversarial_units(3);
+  const Shape shape = {static_cast<int64_t>(x.size())};
+  for (const std::string& fmt : fast_formats()) check_tensor(fmt, x.data(), shape, 0);
+}
+
+TEST(Hif4Kernels, LargeRandomArraysEveryMember) {
+  // Large enough that 7 threads each get a range.
+  const std::vector<float> x = random_floats(64 * 4000 + 37, 5);
+  for (const std::string& fmt : fast_formats()) {
+    check_tensor(fmt, x.data(), {static_cast<int64_t>(x.size())}, 0);
+    check_tensor(fmt, x.data(), {1000, 256}, -1);
+    check_tensor(fmt, x.data(), {1000, 256}, 0);
+  }
+}
+
+TEST(Hif4Kernels, OddTailsAndUnalignedPointers) {
+  const std::vector<float> pool = adversarial_units(9);
+  for (const std::string& fmt : {std::string("hif4"), std::string("hifx3:rounding=even"), std::string("hifx5"),
+                                 std::string("hifx2:rounding=even")}) {
+    for (size_t offset : {size_t{0}, size_t{1}, size_t{3}}) {
+      for (int64_t len : {1, 2, 5, 63, 64, 65, 127, 129, 200}) {
+        check_tensor(fmt, pool.data() + offset, {3, len}, 1, {1, 2});
       }
-      // The 0x3EFFFFFF artefact: t = 0.5 - 2^-25 for each member (a = t / 2^(m-1)), and its neighbours.
-      const int m = 1 + static_cast<int>(rng() % 4);
-      u[pos(rng) % 56] = std::ldexp(std::bit_cast<float>(0x3EFFFFFFu), 1 - m);
-      u[pos(rng) % 56] = std::ldexp(std::bit_cast<float>(0x3F000000u), 1 - m);
-      u[pos(rng) % 56] = std::ldexp(std::bit_cast<float>(0x3F000001u), 1 - m);
-      u[pos(rng) % 56] = -std::ldexp(std::bit_cast<float>(0x3EFFFFFFu), 1 - m);
-      break;
-    }
-    case 2: {  // one NaN anywhere (with or without Inf)
-      for (int i = 0; i < 64; ++i) u[i] = normal(rng);
-      u[pos(rng)] = std::bit_cast<float>(static_cast<uint32_t>(0x7FC00000u | (rng() & 0x3FFFFF) | (rng() & 0x80000000u)));
-      if (rng() & 1) u[pos(rng)] = inf;
-      break;
-    }
-    case 3: {  // +-Inf with large finite values (§8.2 shape)
-      for (int i = 0; i < 64; ++i) u[i] = std::ldexp(normal(rng), 14);
-      u[pos(rng)] = inf;
-      if (rng() & 1) u[pos(rng)] = -inf;
-      break;
-    }
-    case 4: {  // zeros, -0, subnormals, tiny: the scale clamps at 2^-48
-      for (int i = 0; i < 64; ++i) {
-        const uint32_t r = rng() % 4;
-        u[i] = r == 0 ? -0.0f : r == 1 ? 0.0f : std::bit_cast<float>(static_cast<uint32_t>(rng() & 0x807FFFFFu));
-      }
-      if (rng() & 1) u[pos(rng)] = std::ldexp(1.0f, -60 + static_cast<int>(rng() % 20));
-      break;
-    }
-    case 5: {  // huge: the scale clamps at 49152; FLT_MAX saturates
-      for (int i = 0; i < 64; ++i) u[i] = std::ldexp(normal(rng), 100);
-      u[pos(rng)] = std::numeric_limits<float>::max();
-      u[pos(rng)] = -std::numeric_limits<float>::max();
-      break;
-    }
-    case 6: {  // flag thresholds: group maxima near 4/R and 2/R with a fixed unit maximum
-      const float M = std::ldexp(1.0f + static_cast<float>(rng() % 128) / 128.0f, static_cast<int>(rng() % 20) - 10);
-      u[0] = M;
-      for (int j = 1; j < 16; ++j) {
-        const float frac = (rng() % 3 == 0) ? 4.0f / 7.0f : (rng() % 2 ? 2.0f / 7.0f : 1.0f / 7.0f);
-        const uint32_t b = std::bit_cast<uint32_t>(M * frac) + static_cast<uint32_t>(static_cast<int>(rng() % 9) - 4);
-        u[4 * j + static_cast<int>(rng() % 4)] = std::bit_cast<float>(b);
-      }
-      break;
-    }
-    case 7: {  // all-zero unit, maybe with -0s
-      for (int i = 0; i < 64; ++i) u[i] = (rng() % 5 == 0) ? -0.0f : 0.0f;
-      break;
-    }
-    default: {  // random finite bit patterns
-      for (int i = 0; i < 64; ++i) {
-        uint32_t b = static_cast<uint32_t>(rng());
-        if ((b & 0x7F800000u) == 0x7F800000u) b &= 0xBFFFFFFFu;
-        u[i] = std::bit_cast<float>(b);
-      }
-      break;
     }
   }
 }
 
-std::vector<float> adversarial(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::vector<float> v((n + 63) / 64 * 64);
-  for (size_t u = 0; u * 64 < v.size(); ++u) make_unit(static_cast<int>(rng() % 9), rng, v.data() + 64 * u);
-  v.resize(n);
-  return v;
+TEST(Hif4Kernels, ThreeDimensionalTensorsEveryAxis) {
+  const std::vector<float> pool = adversarial_units(11);
+  for (const std::string& fmt : fast_formats()) {
+    for (const Shape& shape : {Shape{5, 67, 3}, Shape{3, 4, 130}, Shape{70, 2, 9}, Shape{1, 1, 1}}) {
+      for (int axis = 0; axis < 3; ++axis) check_tensor(fmt, pool.data() + 1, shape, axis);
+    }
+  }
+  check_tensor("hif4", pool.data(), Shape{}, 0);  // 0-d
+  check_tensor("hif4", pool.data(), Shape{4, 0, 3}, 1);
 }
 
-// Every fast path on `x` (shape, axis) equals the reference, for every format,
-// target and thread count. `x` may be unaligned.
-void check_tensor(const float* x, const Shape& shape, int axis) {
-  const size_t n = static_cast<size_t>(num_elements(shape));
-  for (const std::string& fmt_str : formats_under_test()) {
-    SCOPED_TRACE(fmt_str);
-    const FormatSpec fmt = parse_format(fmt_str);
-    const Packed want = encode(fmt, x, shape, axis, kReference);
-    std::vector<float> want_dec(n + 1), want_fq(n + 1);
-    decode(want, want_dec.data() + 1, kReference);
-    fake_quant(fmt, x, shape, axis, want_fq.data() + 1, kReference);
+TEST(Hif4Kernels, LargeTensorAlongFirstAxisThreads) {
+  const std::vector<float> x = random_floats(300 * 1000, 17);
+  for (const std::string& fmt : {std::string("hif4"), std::string("hifx5:rounding=even")}) {
+    check_tensor(fmt, x.data(), {300, 1000}, 0);
+    check_tensor(fmt, x.data(), {300, 10, 100}, 1);
+  }
+}
+
+// Decoding arbitrary bytes (scale codes 0x00..0xFF, flags the quantiser never
+// writes, NaN units with junk payload) equals the reference.
+TEST(Hif4Kernels, DecodeArbitraryBytes) {
+  std::mt19937 rng(23);
+  for (const char* member : kMembers) {
+    const FormatSpec spec = parse_format(member);
+    const Shape shape = {7, 64 * 40 + 5};
+    Packed p = encode(spec, std::vector<float>(static_cast<size_t>(num_elements(shape))).data(), shape, 1);
+    for (size_t i = 0; i < p.data.size(); ++i) p.data[i] = static_cast<uint8_t>(rng());
+    const size_t unit = p.data.size() / (7 * 41);
+    for (size_t u = 0; u < 256 && u * unit < p.data.size(); ++u) p.data[u * unit] = static_cast<uint8_t>(u);
+    std::vector<float> want(static_cast<size_t>(num_elements(shape)));
+    decode(p, want.data(), ExecOptions{1, true});
     for_each_target([&](int64_t) {
-      for (int threads : kThreadCounts) {
-        SCOPED_TRACE("threads " + std::to_string(threads));
-        const ExecOptions exec{threads, false};
-        const Packed got = encode(fmt, x, shape, axis, exec);
-        ASSERT_TRUE(same_bytes(got.data, want.data));
-        // Outputs at an odd offset: unaligned stores; guards stay untouched.
-        std::vector<float> dec(n + 2, -7.0f), fq(n + 2, -7.0f);
-        decode(want, dec.data() + 1, exec);
-        fake_quant(fmt, x, shape, axis, fq.data() + 1, exec);
-        ASSERT_TRUE(same_floats(dec.data() + 1, want_dec.data() + 1, n, x)) << "decode";
-        ASSERT_TRUE(same_floats(fq.data() + 1, want_fq.data() + 1, n, x)) << "fake_quant";
-        ASSERT_EQ(dec[0], -7.0f);
-        ASSERT_EQ(dec[n + 1], -7.0f);
-        ASSERT_EQ(fq[0], -7.0f);
-        ASSERT_EQ(fq[n + 1], -7.0f);
+      for (int t : kThreadCounts) {
+        std::vector<float> got(want.size());
+        decode(p, got.data(), ExecOptions{t, false});
+        ASSERT_TRUE(same_floats(got, want)) << member << " threads " << t;
       }
     });
   }
 }
 
-TEST(Hif4Kernels, LastAxisLongLineWithOddTail) {
-  const std::vector<float> x = adversarial(64 * 700 + 37, 1);
-  check_tensor(x.data(), {static_cast<int64_t>(x.size())}, 0);
+TEST(Hif4Kernels, StochasticOtherSeedsAndHugeSeed) {
+  const std::vector<float> x = adversarial_units(13);
+  check_tensor("hif4:rounding=stochastic,seed=7", x.data(), {5, static_cast<int64_t>(x.size()) / 5}, 1, {1, 2});
+  check_tensor("hifx3:rounding=stochastic,seed=18446744073709551615", x.data(), {static_cast<int64_t>(x.size())}, 0, {1, 2});
 }
 
-TEST(Hif4Kernels, LastAxisManyShortLinesUnalignedInput) {
-  // Lines of 65..130 values at every misalignment: units straddle lines' tails.
-  for (int64_t L : {1, 63, 64, 65, 130}) {
-    SCOPED_TRACE("L " + std::to_string(L));
-    const std::vector<float> x = adversarial(static_cast<size_t>(23 * L + 3), static_cast<uint32_t>(L));
-    check_tensor(x.data() + 3, {23, L}, -1);
-  }
-}
-
-TEST(Hif4Kernels, Axis0Strided) {
-  // Columns not a multiple of any vector width; rows with a tail.
-  const std::vector<float> x = adversarial(200 * 77 + 1, 2);
-  check_tensor(x.data() + 1, {200, 77}, 0);
-  const std::vector<float> y = adversarial(128 * 16, 3);
-  check_tensor(y.data(), {128, 16}, 0);
-}
-
-TEST(Hif4Kernels, ThreeDimensionalEveryAxis) {
-  const std::vector<float> x = adversarial(3 * 70 * 19, 4);
-  for (int axis : {0, 1, 2}) {
-    SCOPED_TRACE("axis " + std::to_string(axis));
-    check_tensor(x.data(), {3, 70, 19}, axis);
-  }
-  const std::vector<float> y = adversarial(2 * 64 * 130, 5);
-  for (int axis : {0, 1, 2}) {
-    SCOPED_TRACE("axis " + std::to_string(axis));
-    check_tensor(y.data(), {2, 64, 130}, axis);
-  }
-}
-
-TEST(Hif4Kernels, DegenerateShapes) {
-  const std::vector<float> x = adversarial(64, 6);
-  check_tensor(x.data(), {}, 0);          // 0-d
-  check_tensor(x.data(), {1}, 0);
-  check_tensor(x.data(), {0}, 0);         // no units
-  check_tensor(x.data(), {4, 0, 3}, 1);   // empty axis
-  check_tensor(x.data(), {5, 1, 3}, 1);   // axis of length 1, strided
-  check_tensor(x.data(), {64, 1}, 0);     // inner = 1 along axis 0
-}
-
-// Decoding arbitrary bytes (flags and codes a quantiser never writes, NaN
-// scale codes with junk payload) equals the reference decoder.
-TEST(Hif4Kernels, DecodeArbitraryBytes) {
-  std::mt19937 rng(11);
-  for (const char* name : {"hif4", "hifx2", "hifx3", "hifx5"}) {
-    SCOPED_TRACE(name);
-    const FormatSpec fmt = parse_format(name);
-    for (const auto& [shape, axis] : std::vector<std::pair<Shape, int>>{{{1000}, 0}, {{130, 33}, 0}, {{3, 70, 5}, 1}}) {
-      Packed p;
-      p.format = fmt;
-      p.shape = shape;
-      p.axis = axis;
-      p.data.resize(make_codec(fmt)->packed_bytes(shape, axis));
-      for (uint8_t& b : p.data) b = static_cast<uint8_t>(rng());
-      const size_t n = static_cast<size_t>(num_elements(shape));
-      std::vector<float> want(n), got(n);
-      decode(p, want.data(), kReference);
-      for_each_target([&](int64_t) {
-        for (int threads : kThreadCounts) {
-          std::fill(got.begin(), got.end(), -7.0f);
-          decode(p, got.data(), ExecOptions{threads, false});
-          ASSERT_TRUE(same_floats(got.data(), want.data(), n, want.data())) << "threads " << threads;
-        }
-      });
-    }
-  }
-}
-
-// The spec's worked example (HIF4.md §8.1) through the fast path.
-TEST(Hif4Kernels, WorkedExampleBytes) {
-  std::vector<float> x(64, 0.0f);
-  const float head[16] = {10, -3.3f, 0.7f, 0.05f, 2.2f, 1.9f, -0.45f, 0, 0.9f, -0.3f, 0.12f, 0.6f, 0.01f, -0.02f, 0.03f, 0.04f};
-  std::copy(head, head + 16, x.begin());
-  x[16] = 5.2f;
-  x[40] = -0.26f;
-  const std::vector<uint8_t> want = {0xC2, 0x01, 0x11, 0x00, 0xA7, 0x00, 0x33, 0x09, 0x92, 0x20, 0x80, 0x00,
-                                     0x07, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-                                     0x09, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
-  for_each_target([&](int64_t) {
-    EXPECT_EQ(encode(parse_format("hif4"), x.data(), {64}, 0).data, want);
-    EXPECT_EQ(encode(parse_format("hif4"), x.data(), {64, 1}, 0).data, want);  // strided path, one column
-  });
+TEST(Hif4Kernels, WrongPackedSizeThrows) {
+  const std::vector<float> x(130, 1.0f);
+  Packed p = encode(parse_format("hifx3"), x.data(), {130}, 0);
+  p.data.pop_back();
+  std::vector<float> out(130);
+  EXPECT_THROW(decode(p, out.data()), Error);
 }
 
 }  // namespace

@@ -186,7 +186,7 @@ def test_non_float_input_is_a_type_error():
 def test_inconsistent_packed_is_a_value_error():
     p = hifloat.encode(sample((2, 8)), "hif8")
     bad = hifloat.Packed(p.data[:-1], p.format, p.shape, p.axis)
-    with pytest.raises(ValueError, match="bytes, expected 16"):
+    with pytest.raises(ValueError, match="has 15 bytes, its shape needs 16"):
         hifloat.decode(bad)
     with pytest.raises(ValueError, match="axis"):
         hifloat.decode(hifloat.Packed(p.data, "hif8", p.shape, 5))

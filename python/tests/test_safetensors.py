@@ -92,7 +92,7 @@ def test_wrong_byte_count_is_caught_at_decode(tmp_path):
     path = tmp_path / "short.safetensors"
     record = '{"format":"hif8","shape":[41],"axis":0,"dtype":"F32"}'
     save_file({"q": np.zeros(40, np.uint8)}, str(path), metadata={"hifloat.version": "1", "hifloat:q": record})
-    with pytest.raises(ValueError, match="40 bytes, expected 41"):
+    with pytest.raises(ValueError, match="has 40 bytes, its shape needs 41"):
         hifloat.decode(hifloat.load(path)["q"])
 
 

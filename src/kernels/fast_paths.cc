@@ -5,6 +5,7 @@
 #include "hifloat/error.h"
 #include "hifloat/fp8_array.h"
 #include "hifloat/hif8_array.h"
+#include "kernels/block_kernels.h"
 #include "kernels/fp8_kernels.h"
 #include "kernels/hif4_kernels.h"
 #include "kernels/hif8_kernels.h"
@@ -14,6 +15,39 @@ namespace {
 
 size_t element_count(const Shape& shape) { return static_cast<size_t>(num_elements(shape)); }
 
+// Block formats (MX family, NVFP4): block_kernels.h; nullptr for other formats.
+std::unique_ptr<BlockKernel> block_kernel(const FormatSpec& format) {
+  if (auto k = make_mx_kernel(format)) return k;
+  return make_nvfp4_kernel(format);
+}
+
+// HiFloat4 family: the magnitude bit count m, or 0 when `format` is not a
+// member or uses a rounding without a fast path (stochastic).
+int hif4_magnitude_bits(const FormatSpec& format, Hif4Mode* mode) {
+  int m = 0;
+  if (format.name == "hif4" || format.name == "hifx4") m = 3;
+  else if (format.name == "hifx2") m = 1;
+  else if (format.name == "hifx3") m = 2;
+  else if (format.name == "hifx5") m = 4;
+  if (m == 0) return 0;
+  const std::string& r = format.option("rounding");
+  if (r == "away") *mode = Hif4Mode::kAway;
+  else if (r == "even") *mode = Hif4Mode::kEven;
+  else if (r == "stochastic") *mode = Hif4Mode::kStochastic;
+  else return 0;
+  return m;
+}
+
+uint64_t hif4_seed(const FormatSpec& format) { return std::stoull(format.option("seed")); }  // validated by the registry
+
+void check_hif4_bytes(const FormatSpec& format, int m, const LineGeometry& g, size_t have, const char* what) {
+  const size_t need = static_cast<size_t>(g.lines * ((g.length + 63) / 64) * hif4_unit_bytes(m));
+  if (have != need) {
+    throw Error(format.name + " " + what + ": packed data holds " + std::to_string(have) + " bytes, expected " +
+                std::to_string(need));
+  }
+}
+
 }  // namespace
 
 // Elementwise formats store one record per element in C order, so flat index
@@ -21,9 +55,13 @@ size_t element_count(const Shape& shape) { return static_cast<size_t>(num_elemen
 
 bool encode_fast(const FormatSpec& format, const float* x, const Shape& shape, int axis, std::span<uint8_t> out,
                  const ExecOptions& exec) {
+  if (auto k = block_kernel(format)) return block_encode(*k, x, shape, axis, out, exec.threads), true;
   const size_t n = element_count(shape);
-  if (is_hif4_family(format.name)) {  // out was sized by the codec's packed_bytes (api.cc)
-    hif4_encode(x, LineGeometry(shape, axis), out.data(), hif4_params(format), exec.threads);
+  Hif4Mode mode = Hif4Mode::kAway;
+  if (const int m = hif4_magnitude_bits(format, &mode)) {
+    const LineGeometry g(shape, axis);
+    check_hif4_bytes(format, m, g, out.size(), "encode");
+    hif4_encode(m, mode, hif4_seed(format), x, g, out.data(), exec.threads);
     return true;
   }
   if (format.name == "hif8") {
@@ -42,9 +80,13 @@ bool encode_fast(const FormatSpec& format, const float* x, const Shape& shape, i
 
 bool decode_fast(const FormatSpec& format, std::span<const uint8_t> in, const Shape& shape, int axis, float* out,
                  const ExecOptions& exec) {
+  if (auto k = block_kernel(format)) return block_decode(*k, in, shape, axis, out, exec.threads), true;
   const size_t n = element_count(shape);
-  if (is_hif4_family(format.name)) {  // in.size() was checked against packed_bytes (api.cc)
-    hif4_decode(in.data(), LineGeometry(shape, axis), out, hif4_params(format), exec.threads);
+  Hif4Mode mode = Hif4Mode::kAway;
+  if (const int m = hif4_magnitude_bits(format, &mode)) {  // decoding does not depend on the rounding
+    const LineGeometry g(shape, axis);
+    check_hif4_bytes(format, m, g, in.size(), "decode");
+    hif4_decode(m, in.data(), g, out, exec.threads);
     return true;
   }
   if (format.name == "hif8") {
@@ -63,9 +105,12 @@ bool decode_fast(const FormatSpec& format, std::span<const uint8_t> in, const Sh
 
 bool fake_quant_fast(const FormatSpec& format, const float* x, const Shape& shape, int axis, float* out,
                      const ExecOptions& exec) {
+  if (auto k = block_kernel(format)) return block_fake_quant(*k, x, shape, axis, out, exec.threads), true;
   const size_t n = element_count(shape);
-  if (is_hif4_family(format.name)) {
-    hif4_fake_quant(x, LineGeometry(shape, axis), out, hif4_params(format), exec.threads);
+  Hif4Mode mode = Hif4Mode::kAway;
+  if (const int m = hif4_magnitude_bits(format, &mode)) {
+    const LineGeometry g(shape, axis);
+    hif4_fake_quant(m, mode, hif4_seed(format), x, g, out, exec.threads);
     return true;
   }
   if (format.name == "hif8") {

@@ -47,8 +47,14 @@ struct Geo {
   int64_t outer, L, inner, U;
 };
 constexpr int kUnit = 64;
+struct Hif4Params {
+  int m;
+  Hif4Mode rounding;
+  uint64_t seed;
+};
 constexpr int64_t kBatch = 16;       // units per metadata batch (last-axis layout)
 constexpr int64_t kColBlock = 64;    // columns per work item (strided layout)
+constexpr int64_t kBand = 4;         // units per band of rows (strided layout)
 }  // namespace hifloat::kernels::hif4_detail
 #endif
 
@@ -57,7 +63,9 @@ namespace hifloat::kernels::HWY_NAMESPACE {
 namespace hif4_impl {
 namespace hn = hwy::HWY_NAMESPACE;
 using hif4_detail::Geo;
+using hif4_detail::Hif4Params;
 using hif4_detail::kBatch;
+using hif4_detail::kBand;
 using hif4_detail::kColBlock;
 using hif4_detail::kUnit;
 
@@ -424,14 +432,23 @@ void LastAxisDecodeRange(const uint8_t* packed, const Geo& g, float* out, int64_
 struct Tile {
   int64_t oi, u, c_begin, c_end;
 };
+// Items run (outer slice, band of kBand units, column block, unit in band),
+// last fastest: a band's 64 * kBand rows are swept across all columns before
+// the next band, so their pages stay in the TLB (one page per row for large
+// row strides), and each line's kBand records are written together. Items
+// past the last unit of a line are empty (u >= U).
 inline Tile TileOf(const Geo& g, int64_t item) {
   const int64_t blocks = (g.inner + kColBlock - 1) / kColBlock;
+  const int64_t bands = (g.U + kBand - 1) / kBand;
   Tile t;
-  t.u = item % g.U;
-  const int64_t rest = item / g.U;
-  t.oi = rest / blocks;
+  int64_t rest = item;
+  const int64_t uin = rest % kBand;
+  rest /= kBand;
   t.c_begin = (rest % blocks) * kColBlock;
   t.c_end = std::min(g.inner, t.c_begin + kColBlock);
+  rest /= blocks;
+  t.u = (rest % bands) * kBand + uin;
+  t.oi = rest / bands;
   return t;
 }
 
@@ -448,16 +465,32 @@ void StridedRange(const float* x, const Geo& g, uint8_t* packed, float* out, uin
   HWY_ALIGN float tile_in[kUnit * kMaxLanes];
   HWY_ALIGN float tile_out[kUnit * kMaxLanes];
   HWY_ALIGN uint32_t wbuf[(kWords + 1) * kMaxLanes];
-  HWY_ALIGN uint32_t draw_buf[kMode == Hif4Mode::kStochastic ? kMaxLanes + kDrawsSlack : 1];
+  constexpr bool kStoch = kMode == Hif4Mode::kStochastic;
+  HWY_ALIGN uint32_t draw_buf[kStoch ? kColBlock + kDrawsSlack : 1];
+  HWY_ALIGN uint32_t draw_tile[kStoch ? kUnit * kColBlock : 1];  // [row][column of the block]
   for (int64_t item = ib; item < ie; ++item) {
     const Tile tl = TileOf(g, item);
+    if (tl.u >= g.U) continue;
     const int rows = static_cast<int>(std::min<int64_t>(kUnit, g.L - tl.u * kUnit));
+    if constexpr (kStoch) {
+      // The draws of the whole block, one Philox run per row: lane c of row i
+      // is flat index (row 64u + i, column c) = consecutive along the row.
+      const int64_t width = (tl.c_end - tl.c_begin + static_cast<int64_t>(N) - 1) / static_cast<int64_t>(N) *
+                            static_cast<int64_t>(N);
+      for (int i = 0; i < rows; ++i) {
+        const int64_t flat = (tl.oi * g.L + tl.u * kUnit + i) * g.inner + tl.c_begin;
+        const uint32_t* dr = FillDraws(seed, static_cast<uint64_t>(flat), static_cast<size_t>(width), draw_buf);
+        std::copy(dr, dr + width, draw_tile + i * kColBlock);
+      }
+      // Padding rows: x = 0 gives t = 0 and q = 0 for any draw below 2^24.
+      std::fill(draw_tile + rows * kColBlock, draw_tile + kUnit * kColBlock, 0u);
+    }
     for (int64_t c0 = tl.c_begin; c0 < tl.c_end; c0 += static_cast<int64_t>(N)) {
       const int cols = static_cast<int>(std::min<int64_t>(static_cast<int64_t>(N), tl.c_end - c0));
       const int64_t first = (tl.oi * g.L + tl.u * kUnit) * g.inner + c0;  // flat index of (row 0, column c0)
       const float* src = x + first;
       float* dst = kEncode ? nullptr : out + first;
-      int64_t stride = g.inner;
+      int64_t stride = g.inner;  // of src in pass 1 and of dst
       const bool partial = rows < kUnit || cols < static_cast<int>(N);
       if (partial) {  // zero-padded copy (§6); lanes past `cols` are discarded
         std::fill(tile_in, tile_in + kUnit * N, 0.0f);
@@ -466,13 +499,20 @@ void StridedRange(const float* x, const Geo& g, uint8_t* packed, float* out, uin
         dst = tile_out;
         stride = static_cast<int64_t>(N);
       }
-      // Pass 1: 4-group maxima, then scale and flags, lane-wise.
+      // Pass 1: 4-group maxima, then scale and flags, lane-wise. The rows are
+      // staged in tile_in so that pass 2 reads them contiguously (64 rows a
+      // power-of-two stride apart share a few L1 sets).
       V m4[16];
       for (int gi = 0; gi < 16; ++gi) {
-        V m = AbsBits(d, hn::BitCast(d, hn::LoadU(df, src + (4 * gi) * stride)));
-        for (int j = 1; j < 4; ++j) m = hn::Max(m, AbsBits(d, hn::BitCast(d, hn::LoadU(df, src + (4 * gi + j) * stride))));
+        V m = hn::Zero(d);
+        for (int j = 0; j < 4; ++j) {
+          const VF row = hn::LoadU(df, src + (4 * gi + j) * stride);
+          if (!partial) hn::Store(row, df, tile_in + (4 * gi + j) * N);
+          m = hn::Max(m, AbsBits(d, hn::BitCast(d, row)));
+        }
         m4[gi] = m;
       }
+      src = tile_in;
       const Meta mt = UnitMeta(d, m4);
       const auto nan = hn::Eq(hn::And(mt.meta, hn::Set(d, 0xFF)), hn::Set(d, 0xFF));
       const VF Rf = hn::BitCast(df, mt.R);
@@ -480,12 +520,10 @@ void StridedRange(const float* x, const Geo& g, uint8_t* packed, float* out, uin
       VU words[kWords];
       for (int k = 0; k < kWords; ++k) words[k] = hn::Zero(du);
       for (int i = 0; i < kUnit; ++i) {
-        const V xb = hn::BitCast(d, hn::LoadU(df, src + i * stride));
+        const V xb = hn::BitCast(d, hn::Load(d, reinterpret_cast<const int32_t*>(src) + i * static_cast<int64_t>(N)));
         V draw = hn::Zero(d);
-        if constexpr (kMode == Hif4Mode::kStochastic) {
-          // Lane c is flat index first + i * inner + c (padding lanes draw too; q = 0 there anyway).
-          const uint32_t* dr = FillDraws(seed, static_cast<uint64_t>(first + i * g.inner), N, draw_buf);
-          draw = hn::BitCast(d, hn::LoadU(du, dr));
+        if constexpr (kStoch) {
+          draw = hn::BitCast(d, hn::LoadU(du, draw_tile + i * kColBlock + (c0 - tl.c_begin)));
         }
         const V q = Magnitude<kMode, kM>(d, AbsBits(d, xb), Rf, mt.sh[i >> 2], draw);
         if constexpr (kEncode) {
@@ -531,6 +569,7 @@ void StridedDecodeRange(const uint8_t* packed, const Geo& g, float* out, int64_t
   const VU cmask = hn::Set(du, (1u << w) - 1);
   for (int64_t item = ib; item < ie; ++item) {
     const Tile tl = TileOf(g, item);
+    if (tl.u >= g.U) continue;
     const int rows = static_cast<int>(std::min<int64_t>(kUnit, g.L - tl.u * kUnit));
     for (int64_t c0 = tl.c_begin; c0 < tl.c_end; c0 += static_cast<int64_t>(N)) {
       const int cols = static_cast<int>(std::min<int64_t>(static_cast<int64_t>(N), tl.c_end - c0));
@@ -584,7 +623,7 @@ void QuantizeRangeT(const float* x, const Geo& g, uint8_t* packed, float* out, u
 }
 
 template <bool kEncode, int kM>
-void QuantizeRangeM(const float* x, const Geo& g, uint8_t* packed, float* out, const Hif4Params& p, int64_t b,
+void QuantizeRangeM(const float* x, const Geo& g, uint8_t* packed, float* out, const hif4_detail::Hif4Params& p, int64_t b,
                     int64_t e) {
   switch (p.rounding) {
     case Hif4Mode::kAway: return QuantizeRangeT<kEncode, kM, Hif4Mode::kAway>(x, g, packed, out, p.seed, b, e);
@@ -595,7 +634,7 @@ void QuantizeRangeM(const float* x, const Geo& g, uint8_t* packed, float* out, c
 }
 
 template <bool kEncode>
-void QuantizeRange(const float* x, const Geo& g, uint8_t* packed, float* out, const Hif4Params& p, int64_t b,
+void QuantizeRange(const float* x, const Geo& g, uint8_t* packed, float* out, const hif4_detail::Hif4Params& p, int64_t b,
                    int64_t e) {
   switch (p.m) {
     case 1: return QuantizeRangeM<kEncode, 1>(x, g, packed, out, p, b, e);
@@ -614,15 +653,15 @@ void DecodeRangeM(const uint8_t* packed, const Geo& g, float* out, int64_t b, in
 }  // namespace hif4_impl
 
 // Exported entry points: work items [b, e) (units for the last axis, tiles otherwise).
-void Hif4EncodeRange(const float* x, const hif4_detail::Geo& g, uint8_t* out, const Hif4Params& p, int64_t b,
+void Hif4EncodeRange(const float* x, const hif4_detail::Geo& g, uint8_t* out, const hif4_detail::Hif4Params& p, int64_t b,
                      int64_t e) {
   hif4_impl::QuantizeRange<true>(x, g, out, nullptr, p, b, e);
 }
-void Hif4FakeQuantRange(const float* x, const hif4_detail::Geo& g, float* out, const Hif4Params& p, int64_t b,
+void Hif4FakeQuantRange(const float* x, const hif4_detail::Geo& g, float* out, const hif4_detail::Hif4Params& p, int64_t b,
                         int64_t e) {
   hif4_impl::QuantizeRange<false>(x, g, nullptr, out, p, b, e);
 }
-void Hif4DecodeRange(const uint8_t* in, const hif4_detail::Geo& g, float* out, const Hif4Params& p, int64_t b,
+void Hif4DecodeRange(const uint8_t* in, const hif4_detail::Geo& g, float* out, const hif4_detail::Hif4Params& p, int64_t b,
                      int64_t e) {
   switch (p.m) {
     case 1: return hif4_impl::DecodeRangeM<1>(in, g, out, b, e);
@@ -636,10 +675,6 @@ void Hif4DecodeRange(const uint8_t* in, const hif4_detail::Geo& g, float* out, c
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
-#include <charconv>
-#include <string>
-
-#include "hifloat/error.h"
 #include "kernels/parallel_for.h"
 
 namespace hifloat::kernels {
@@ -647,27 +682,6 @@ namespace hifloat::kernels {
 HWY_EXPORT(Hif4EncodeRange);
 HWY_EXPORT(Hif4FakeQuantRange);
 HWY_EXPORT(Hif4DecodeRange);
-
-bool is_hif4_family(std::string_view name) {
-  return name == "hif4" || name == "hifx2" || name == "hifx3" || name == "hifx5";
-}
-
-Hif4Params hif4_params(const FormatSpec& spec) {
-  Hif4Params p;
-  if (spec.name == "hifx2") p.m = 1;
-  else if (spec.name == "hifx3") p.m = 2;
-  else if (spec.name == "hif4") p.m = 3;
-  else if (spec.name == "hifx5") p.m = 4;
-  else throw Error("format '" + spec.name + "' is not in the HiFloat4 family");
-  const std::string& r = spec.option("rounding");
-  if (r == "away") p.rounding = Hif4Mode::kAway;
-  else if (r == "even") p.rounding = Hif4Mode::kEven;
-  else if (r == "stochastic") p.rounding = Hif4Mode::kStochastic;
-  else throw Error("format '" + spec.name + "': unknown rounding '" + r + "'");
-  const std::string& s = spec.option("seed");
-  std::from_chars(s.data(), s.data() + s.size(), p.seed);  // validated by the registry
-  return p;
-}
 
 namespace {
 
@@ -680,30 +694,37 @@ hif4_detail::Geo geo_of(const LineGeometry& lg) {
   return g;
 }
 
-// Work items and the grain their partition is aligned to.
+// Work items: units (last axis) or tiles of up to 64 columns x one unit (other axes).
 int64_t work_items(const hif4_detail::Geo& g) {
   if (g.L == 0 || g.outer == 0 || g.inner == 0) return 0;
   if (g.inner == 1) return g.outer * g.U;
-  return g.outer * ((g.inner + hif4_detail::kColBlock - 1) / hif4_detail::kColBlock) * g.U;
+  const int64_t bands = (g.U + hif4_detail::kBand - 1) / hif4_detail::kBand;
+  return g.outer * bands * ((g.inner + hif4_detail::kColBlock - 1) / hif4_detail::kColBlock) * hif4_detail::kBand;
 }
-int64_t grain(const hif4_detail::Geo& g) { return g.inner == 1 ? hif4_detail::kBatch : 1; }
+// Partition boundaries: whole metadata batches along the last axis, whole bands otherwise.
+int64_t grain(const hif4_detail::Geo& g) { return g.inner == 1 ? hif4_detail::kBatch : hif4_detail::kBand; }
 
 }  // namespace
 
-void hif4_encode(const float* x, const LineGeometry& lg, uint8_t* out, const Hif4Params& p, int threads) {
+void hif4_encode(int m, Hif4Mode mode, uint64_t seed, const float* x, const LineGeometry& lg, uint8_t* out,
+                 int threads) {
   const hif4_detail::Geo g = geo_of(lg);
+  const hif4_detail::Hif4Params p{m, mode, seed};
   parallel_for(work_items(g), threads, grain(g),
                [&](int64_t b, int64_t e) { HWY_DYNAMIC_DISPATCH(Hif4EncodeRange)(x, g, out, p, b, e); });
 }
 
-void hif4_decode(const uint8_t* in, const LineGeometry& lg, float* out, const Hif4Params& p, int threads) {
+void hif4_decode(int m, const uint8_t* in, const LineGeometry& lg, float* out, int threads) {
   const hif4_detail::Geo g = geo_of(lg);
+  const hif4_detail::Hif4Params p{m, Hif4Mode::kAway, 0};
   parallel_for(work_items(g), threads, grain(g),
                [&](int64_t b, int64_t e) { HWY_DYNAMIC_DISPATCH(Hif4DecodeRange)(in, g, out, p, b, e); });
 }
 
-void hif4_fake_quant(const float* x, const LineGeometry& lg, float* out, const Hif4Params& p, int threads) {
+void hif4_fake_quant(int m, Hif4Mode mode, uint64_t seed, const float* x, const LineGeometry& lg, float* out,
+                     int threads) {
   const hif4_detail::Geo g = geo_of(lg);
+  const hif4_detail::Hif4Params p{m, mode, seed};
   parallel_for(work_items(g), threads, grain(g),
                [&](int64_t b, int64_t e) { HWY_DYNAMIC_DISPATCH(Hif4FakeQuantRange)(x, g, out, p, b, e); });
 }

@@ -12,7 +12,6 @@
 #pragma once
 
 #include <cstdint>
-#include <string_view>
 
 #include "hifloat/codec.h"
 
@@ -20,24 +19,18 @@ namespace hifloat::kernels {
 
 enum class Hif4Mode : int { kAway, kEven, kStochastic };
 
-struct Hif4Params {
-  int m = 3;  // magnitude bits: 1 (hifx2), 2 (hifx3), 3 (hif4), 4 (hifx5)
-  Hif4Mode rounding = Hif4Mode::kAway;
-  uint64_t seed = 0;
-};
+// Bytes of one unit: 4 of metadata and 64 codes of m + 1 bits (§7).
+constexpr int64_t hif4_unit_bytes(int m) { return 4 + 8 * (m + 1); }
 
-// Whether `name` is one of hif4, hifx2, hifx3, hifx5 (aliases are resolved by the parser).
-bool is_hif4_family(std::string_view name);
-// Parameters of a parsed format string of the family (Error for anything else).
-Hif4Params hif4_params(const FormatSpec& spec);
-
-// Bytes of one packed unit: 4 + 8 * (m + 1).
-inline size_t hif4_unit_bytes(int m) { return 4 + 8 * static_cast<size_t>(m + 1); }
-
-// `out` / `in` hold exactly the packed bytes of the tensor (lines * ceil(L/64) units).
-void hif4_encode(const float* x, const LineGeometry& g, uint8_t* out, const Hif4Params& p, int threads);
-void hif4_decode(const uint8_t* in, const LineGeometry& g, float* out, const Hif4Params& p, int threads);
+// `m` is the member's magnitude bit count (hifx2 1, hifx3 2, hif4 3, hifx5 4);
+// `seed` is used by kStochastic only. x: the tensor (C order); `geometry`
+// describes its lines along the blocking axis; `out` / `in` hold
+// geometry.lines * ceil(length / 64) units in the order of spec §6.
+void hif4_encode(int m, Hif4Mode mode, uint64_t seed, const float* x, const LineGeometry& geometry, uint8_t* out,
+                 int threads);
+void hif4_decode(int m, const uint8_t* in, const LineGeometry& geometry, float* out, int threads);
 // decode(encode(x)) without materialising the packed bytes.
-void hif4_fake_quant(const float* x, const LineGeometry& g, float* out, const Hif4Params& p, int threads);
+void hif4_fake_quant(int m, Hif4Mode mode, uint64_t seed, const float* x, const LineGeometry& geometry, float* out,
+                     int threads);
 
 }  // namespace hifloat::kernels
