@@ -63,7 +63,6 @@ bool encode_fast(const FormatSpec& format, const float* x, const Shape& shape, i
   Hif4Mode mode = Hif4Mode::kAway;
   if (const int m = hif4_magnitude_bits(format, &mode)) {
     const LineGeometry g(shape, axis);
-    if (mode == Hif4Mode::kStochastic && g.inner != 1) return false;  // fast only along the last axis
     check_hif4_bytes(format, m, g, out.size(), "encode");
     hif4_encode(m, mode, hif4_seed(format), x, g, out.data(), exec.threads);
     return true;
@@ -118,7 +117,6 @@ bool fake_quant_fast(const FormatSpec& format, const float* x, const Shape& shap
   Hif4Mode mode = Hif4Mode::kAway;
   if (const int m = hif4_magnitude_bits(format, &mode)) {
     const LineGeometry g(shape, axis);
-    if (mode == Hif4Mode::kStochastic && g.inner != 1) return false;
     hif4_fake_quant(m, mode, hif4_seed(format), x, g, out, exec.threads);
     return true;
   }
