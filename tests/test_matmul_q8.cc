@@ -5,9 +5,12 @@
 // for bit on every SIMD target, and the error against the float product.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <random>
 #include <vector>
 
 #include "hifloat/codec.h"
@@ -64,6 +67,33 @@ TEST(MatmulQ8Quantize, ZeroBlockAndInexactScale) {
   EXPECT_EQ(q[0], 127);
   EXPECT_EQ(q[1], static_cast<int8_t>(std::nearbyint(static_cast<float>(-0.5 / static_cast<double>(d)))));
   EXPECT_EQ(q[2], static_cast<int8_t>(std::nearbyint(static_cast<float>(0.25 / static_cast<double>(d)))));
+}
+
+// The §5 formulas written directly (libm nearbyint, default rounding mode =
+// ties to even) on random blocks over many binades, including subnormal ones
+// where amax/127 rounds coarsely and the clamp acts.
+TEST(MatmulQ8Quantize, MatchesFormulaOnRandomBlocks) {
+  std::mt19937_64 rng(3);
+  std::normal_distribution<float> g(0, 1);
+  std::uniform_int_distribution<int> e(-149, 100);
+  std::vector<float> a(64);
+  std::vector<int8_t> q(64);
+  int clamped = 0;
+  for (int block = 0; block < 4000; ++block) {
+    const int ex = e(rng);
+    for (float& x : a) x = std::ldexp(g(rng), ex);
+    float d = 0;
+    quantize_activations_q8(a.data(), 64, q.data(), &d);
+    float amax = 0;
+    for (float x : a) amax = std::max(amax, std::fabs(x));
+    ASSERT_EQ(std::bit_cast<uint32_t>(d), std::bit_cast<uint32_t>(amax / 127.0f));
+    for (int i = 0; i < 64; ++i) {
+      const float r = d == 0 ? 0.0f : std::nearbyint(a[i] / d);
+      clamped += std::fabs(r) > 127;
+      ASSERT_EQ(q[i], static_cast<int8_t>(std::max(-127.0f, std::min(127.0f, r)))) << block << " " << i;
+    }
+  }
+  EXPECT_GT(clamped, 0);
 }
 
 // One unit with S = 1 (code 0xC0), b8[0] = b4[0] = 1: elements 0..2 are

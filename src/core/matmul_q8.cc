@@ -34,9 +34,14 @@ void quantize_activations_q8(const float* a, int64_t k, int8_t* q, float* d) {
     const float db = amax / 127.0f;
     d[b] = db;
     if (db == 0.0f) continue;
+    // rne(r) clamped to ±127 equals rne of r clamped to ±128 clamped again;
+    // for |r| ≤ 128, (r + 1.5·2^23) − 1.5·2^23 is rne(r) in fp32 (no libm
+    // call, so the loop vectorises; -ffp-contract=off keeps the two adds).
+    constexpr float kRound = 12582912.0f;  // 1.5 · 2^23
     for (int64_t i = 0; i < len; ++i) {
-      const float r = std::nearbyint(a[start + i] / db);  // default rounding mode: ties to even
-      qb[i] = static_cast<int8_t>(std::clamp(r, -127.0f, 127.0f));
+      const float r = std::clamp(a[start + i] / db, -128.0f, 128.0f);
+      const float rounded = (r + kRound) - kRound;
+      qb[i] = static_cast<int8_t>(std::clamp(rounded, -127.0f, 127.0f));
     }
   }
 }

@@ -6,8 +6,8 @@
 // are the 32 even elements and its high nibbles the 32 odd ones, so the
 // activations are stored per unit as |q| and q of the even elements, then of
 // the odd ones. int16 lane t of a pmaddubsw result covers elements 4t..4t+3
-// (even and odd halves added), one 4-group, so pmaddwd with 2^(b4[t]+b8[t/2])
-// applies the flags. Highway 1.0.3 has no u8×s8 multiply-add, so the body is
+// (even and odd halves added), one 4-group, so pmaddwd with 2^b4[t] applies
+// the 4-group flags, and int32 lane l (one 8-group) is shifted left by b8[l]. Highway 1.0.3 has no u8×s8 multiply-add, so the body is
 // raw x86 intrinsics inside Highway's AVX2 / AVX-512 target namespaces (which
 // compile it with the right target attributes); other targets return false and
 // the API uses the scalar reference.
@@ -66,21 +66,19 @@ HWY_INLINE __m256i UnitPartials(const uint8_t* unit, __m256i a_abs_lo, __m256i a
   w_hi = _mm256_sign_epi8(w_hi, a_sgn_hi);
   // |pair| ≤ 2·127·7, even + odd ≤ 3556: no int16 saturation.
   const __m256i pairs = _mm256_add_epi16(_mm256_maddubs_epi16(a_abs_lo, w_lo), _mm256_maddubs_epi16(a_abs_hi, w_hi));
-  // int16 lane t: low byte = metadata byte 2 + t/8 (b4[t] at bit t%8),
-  // high byte = metadata byte 1 (b8[t/2] at bit t/2).
-  const __m256i pick = _mm256_setr_epi8(2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1,
-                                        3, 1, 3, 1, 3, 1, 3, 1, 3, 1, 3, 1, 3, 1, 3, 1);
+  // int16 lane t gets 2^b4[t] (b4[t] = bit t%8 of metadata byte 2 + t/8);
+  // int32 lane l = int16 lanes 2l, 2l+1 = one 8-group, shifted by b8[l].
+  const __m256i pick = _mm256_setr_epi8(2, -1, 2, -1, 2, -1, 2, -1, 2, -1, 2, -1, 2, -1, 2, -1,
+                                        3, -1, 3, -1, 3, -1, 3, -1, 3, -1, 3, -1, 3, -1, 3, -1);
   const __m256i m4 = _mm256_setr_epi16(1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128);
-  const __m256i m8 = _mm256_setr_epi16(0x100, 0x100, 0x200, 0x200, 0x400, 0x400, 0x800, 0x800, 0x1000, 0x1000,
-                                       0x2000, 0x2000, 0x4000, 0x4000, -0x8000, -0x8000);
   uint32_t meta;
   std::memcpy(&meta, unit, 4);
-  const __m256i flags = _mm256_shuffle_epi8(_mm256_set1_epi32(static_cast<int>(meta)), pick);
-  const __m256i has4 = _mm256_cmpeq_epi16(_mm256_and_si256(flags, m4), m4);  // -1 where b4
-  const __m256i has8 = _mm256_cmpeq_epi16(_mm256_and_si256(flags, m8), m8);  // -1 where b8
-  __m256i mult = _mm256_sub_epi16(_mm256_set1_epi16(1), has4);                // 2^b4
-  mult = _mm256_add_epi16(mult, _mm256_and_si256(mult, has8));                // 2^(b4+b8)
-  return _mm256_madd_epi16(pairs, mult);
+  const __m256i meta_v = _mm256_set1_epi32(static_cast<int>(meta));
+  const __m256i b4 = _mm256_and_si256(_mm256_shuffle_epi8(meta_v, pick), m4);
+  const __m256i mult = _mm256_sub_epi16(_mm256_set1_epi16(1), _mm256_cmpeq_epi16(b4, m4));  // 2^b4
+  const __m256i b8 = _mm256_and_si256(_mm256_srlv_epi32(meta_v, _mm256_setr_epi32(8, 9, 10, 11, 12, 13, 14, 15)),
+                                      _mm256_set1_epi32(1));
+  return _mm256_sllv_epi32(_mm256_madd_epi16(pairs, mult), b8);
 }
 
 // Lane c of the result = sum of the 8 lanes of r[c] (exact integer adds).
