@@ -12,6 +12,7 @@
 // compile it with the right target attributes); other targets return false and
 // the API uses the scalar reference.
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
@@ -155,7 +156,7 @@ HWY_EXPORT(LinearQ8);
 bool linear_q8_hif4(const float* a, int64_t m, const PackedLines& w, float* c, int threads) {
   if (w.block_len != 64 || w.record_bytes != 36 || w.header_bytes != 0) return false;
   const int64_t units = w.blocks_per_row, k = w.k;
-  if (w.rows * units * 36 > (int64_t{1} << 31) / kCols) return false;  // int32 gather offsets
+  if (units * 36 * kCols > INT32_MAX) return false;  // gather offsets within a panel are int32
   std::vector<uint8_t> abs(static_cast<size_t>(m * units * 64));
   std::vector<int8_t> sgn(abs.size());
   std::vector<float> d(static_cast<size_t>(m * units));
