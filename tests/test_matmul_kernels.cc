@@ -86,6 +86,13 @@ TEST(MatmulKernels, DenseTimesHif8) {
   for_each_target([] { check_dense("hif8", true); });
 }
 
+// Weights quantised by the codec (Codec::quantize through encode): the decode-through-codec paths.
+TEST(MatmulKernels, DenseTimesQuantizedBaselines) {
+  for (const char* format : {"nvfp4", "mxfp4", "mxfp8_e4m3", "int4"}) {
+    for_each_target([format] { check_dense(format, true); });
+  }
+}
+
 TEST(MatmulKernels, DenseBf16EqualsWidenedFp32) {
   const Shape3 s{3, 10, 100};
   const Packed w = random_hif4_units({s.n, s.k}, 1, 5);

@@ -1,4 +1,4 @@
-// HiF4 weights × int8-quantised activations (docs/matmul.md §5): the
+// HiF4 weights × int8-quantised activations (docs/matmul.md §7): the
 // activation quantiser on hand-worked blocks, the reference against a hand
 // example and an independent model (integer weights read from the bits, fp32
 // steps done in double and rounded once), the kernel against the reference bit
@@ -69,7 +69,7 @@ TEST(MatmulQ8Quantize, ZeroBlockAndInexactScale) {
   EXPECT_EQ(q[2], static_cast<int8_t>(std::nearbyint(static_cast<float>(0.25 / static_cast<double>(d)))));
 }
 
-// The §5 formulas written directly (libm nearbyint, default rounding mode =
+// The docs/matmul.md §7 formulas written directly (libm nearbyint, default rounding mode =
 // ties to even) on random blocks over many binades, including subnormal ones
 // where amax/127 rounds coarsely and the clamp acts.
 TEST(MatmulQ8Quantize, MatchesFormulaOnRandomBlocks) {
@@ -118,7 +118,7 @@ TEST(MatmulQ8Reference, HandExample) {
   }
 }
 
-// Independent model of §5: integer weights read from the bits with integer
+// Independent model of docs/matmul.md §7: integer weights read from the bits with integer
 // arithmetic; fp32 steps done in double (exact for a product of two floats
 // and for the sum of two floats' double rounding, p ≥ 2·24 + 2) then rounded.
 std::vector<float> model(const std::vector<float>& a, int64_t m, int64_t k, const Packed& w) {

@@ -17,6 +17,7 @@ The C++ library defines every result; see README.md and docs/formats.md.
 
 from ._hifloat import hifloat8
 from ._api import Packed, decode, encode, fake_quant
+from ._matmul import matmul
 from ._finfo import finfo
 from ._formats import FormatInfo, FormatSpec, OptionInfo, formats, parse_format
 from ._safetensors import load, save
@@ -29,6 +30,7 @@ __all__ = [
     "fake_quant",
     "encode",
     "decode",
+    "matmul",
     "Packed",
     "formats",
     "parse_format",

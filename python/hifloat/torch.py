@@ -24,7 +24,7 @@ from torch import nn
 from . import _hifloat
 from ._api import _check_axis, _check_format
 
-__all__ = ["fake_quant", "fake_quant_ste", "QuantLinear", "quantize_model"]
+__all__ = ["fake_quant", "fake_quant_ste", "QuantLinear", "PackedLinear", "quantize_model"]
 
 _KINDS = {torch.float32: "float32", torch.float64: "float64", torch.float16: "float16", torch.bfloat16: "bfloat16"}
 
@@ -117,6 +117,109 @@ class QuantLinear(nn.Linear):
         return f"{super().extra_repr()}, weight={self.weight_format!r}, activation={self.activation_format!r}"
 
 
+class PackedLinear(nn.Module):
+    """An inference-only linear layer whose weight is stored packed.
+
+    The weight [out, in] is kept as its packed bytes (a uint8 buffer
+    ``packed_weight``, blocks along ``in_features``), so a ``hif4`` layer holds
+    4.5 bits per weight instead of 16 or 32. ``forward`` runs the packed-weight
+    kernel of docs/matmul.md on CPU float32 or bfloat16 inputs (float16 is
+    widened exactly; other devices are copied to the CPU and back) and returns
+    the input's dtype. If ``activation`` is set, the input is fake-quantised
+    along its last axis first. No gradients flow through it.
+
+    >>> import torch, hifloat.torch as ht
+    >>> lin = torch.nn.Linear(128, 4)
+    >>> p = ht.PackedLinear.from_linear(lin, "hif4")
+    >>> p(torch.ones(2, 128)).shape, p.packed_weight.numel()
+    (torch.Size([2, 4]), 288)
+    """
+
+    packed_weight: torch.Tensor
+
+    def __init__(self, in_features: int, out_features: int, weight_format: str = "hif4", bias: bool = True, *,
+                 activation: Optional[str] = None, accumulate: str = "fp32", threads: int = 0) -> None:
+        super().__init__()
+        self._setup(in_features, out_features, weight_format, activation, accumulate, threads, None,
+                    torch.zeros(out_features) if bias else None)
+
+    def _setup(self, in_features: int, out_features: int, weight_format: str, activation: Optional[str],
+               accumulate: str, threads: int, data: Optional[np.ndarray], bias: Optional[torch.Tensor]) -> None:
+        from ._matmul import _ACCUMULATIONS
+
+        if accumulate not in _ACCUMULATIONS:
+            raise ValueError(f"unknown accumulation {accumulate!r} (expected exact, fp32 or fp32_trunc)")
+        self.in_features, self.out_features = int(in_features), int(out_features)
+        self.weight_format = _validated(weight_format)
+        self.activation_format = _validated(activation)
+        self.accumulate = accumulate
+        self.threads = int(threads)
+        if data is None:  # an all-zero weight of the right packed size
+            zeros = np.zeros((self.out_features, self.in_features), np.float32)
+            data = _hifloat.encode(zeros, "float32", self.weight_format, 1, 1)[0]
+        self.register_buffer("packed_weight", torch.from_numpy(data))
+        self.bias = None if bias is None else nn.Parameter(bias.detach().to("cpu", torch.float32).clone(),
+                                                           requires_grad=False)
+
+    @classmethod
+    def from_linear(cls, linear: nn.Linear, weight_format: str = "hif4", *, activation: Optional[str] = None,
+                    accumulate: str = "fp32", threads: int = 0) -> "PackedLinear":
+        """Packs ``linear.weight`` into ``weight_format`` (blocks along in_features); copies the bias."""
+        w = linear.weight.detach().to("cpu").contiguous()
+        if w.dtype in (torch.bfloat16, torch.float16):  # numpy has no bfloat16: pass the bits
+            buf, kind = w.view(torch.int16).numpy().view(np.uint16), _KINDS[w.dtype]
+        else:
+            buf, kind = w.to(torch.float32).numpy(), "float32"
+        data, _, _ = _hifloat.encode(buf, kind, _check_format(weight_format), 1, 1)
+        p = cls.__new__(cls)
+        nn.Module.__init__(p)
+        p._setup(linear.in_features, linear.out_features, weight_format, activation, accumulate, threads, data,
+                 linear.bias)
+        return p
+
+    def packed(self):
+        """The weight as a :class:`hifloat.Packed` of shape (out_features, in_features), axis 1."""
+        from ._api import Packed
+
+        return Packed(self.packed_weight.numpy(), self.weight_format, (self.out_features, self.in_features), 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        from ._matmul import matmul
+
+        if x.shape[-1] != self.in_features:
+            raise ValueError(f"PackedLinear: input has {x.shape[-1]} features, expected {self.in_features}")
+        if self.activation_format is not None:
+            x = fake_quant(x, self.activation_format, -1)
+        t = x.detach().to("cpu")
+        if t.dtype == torch.bfloat16:
+            a = t.contiguous().view(torch.int16).numpy().view(np.uint16)
+            import ml_dtypes
+
+            a = a.view(ml_dtypes.bfloat16)
+        elif t.dtype in (torch.float32, torch.float16):
+            a = t.to(torch.float32).contiguous().numpy()
+        else:
+            raise TypeError(f"PackedLinear: expected a float32, bfloat16 or float16 input, got {x.dtype}")
+        out = torch.from_numpy(matmul(a, self.packed(), accumulate=self.accumulate, linear=True, threads=self.threads))
+        if self.bias is not None:
+            out = out + self.bias.to(torch.float32)
+        return out.to(dtype=x.dtype, device=x.device)
+
+    def get_extra_state(self):
+        return {"weight_format": self.weight_format, "activation_format": self.activation_format,
+                "accumulate": self.accumulate}
+
+    def set_extra_state(self, state) -> None:
+        self.weight_format = state["weight_format"]
+        self.activation_format = state["activation_format"]
+        self.accumulate = state["accumulate"]
+
+    def extra_repr(self) -> str:
+        return (f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}, "
+                f"weight={self.weight_format!r}, activation={self.activation_format!r}, "
+                f"accumulate={self.accumulate!r}")
+
+
 def _validated(fmt: Optional[str]) -> Optional[str]:
     if fmt is None:
         return None
@@ -130,8 +233,13 @@ def quantize_model(
     weight: Optional[str] = "hif4",
     activation: Optional[str] = "hif4",
     skip: Iterable[str] = (),
+    packed: bool = False,
 ) -> nn.Module:
     """Replaces every ``nn.Linear`` of ``model`` (in place) with a :class:`QuantLinear`.
+
+    With ``packed=True`` they become :class:`PackedLinear` layers instead
+    (inference only): the weight is stored packed in ``weight`` (required) and
+    products run on the packed bytes; ``activation`` still fake-quantises inputs.
 
     ``skip``: qualified module names (as in ``model.named_modules()``) or
     fnmatch patterns (``"lm_head"``, ``"*.gate"``) to leave unquantised.
@@ -149,8 +257,12 @@ def quantize_model(
     ]
     if isinstance(model, nn.Linear) and not isinstance(model, QuantLinear):
         raise TypeError("quantize_model replaces submodules; wrap a bare nn.Linear with QuantLinear.from_linear")
+    if packed and wfmt is None:
+        raise ValueError("quantize_model(packed=True) needs a weight format")
     for name in replace:
         parent_name, _, child = name.rpartition(".")
         parent = model.get_submodule(parent_name) if parent_name else model
-        setattr(parent, child, QuantLinear.from_linear(getattr(parent, child), wfmt, afmt))
+        lin = getattr(parent, child)
+        new = PackedLinear.from_linear(lin, wfmt, activation=afmt) if packed else QuantLinear.from_linear(lin, wfmt, afmt)
+        setattr(parent, child, new)
     return model

@@ -22,5 +22,6 @@ NB_MODULE(_hifloat, m) {
 
   hifloat::python::bind_formats(m);
   hifloat::python::bind_tensors(m);
+  hifloat::python::bind_matmul(m);
   if (!hifloat::python::register_hif8_dtype(m.ptr())) throw nb::python_error();
 }

@@ -12,5 +12,6 @@ void register_demo(CLI::App& app);     // demo.cc
 void register_checkpoint_compare(CLI::App& app);   // checkpoint_compare.cc: compare
 void register_checkpoint_quantize(CLI::App& app);  // checkpoint_quantize.cc: quantize, dequantize
 void register_checkpoint_info(CLI::App& app);      // checkpoint_info.cc: info
+void register_matmul(CLI::App& app);               // matmul.cc
 
 }  // namespace hifloat::cli

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   hifloat::cli::register_checkpoint_compare(app);
   hifloat::cli::register_checkpoint_quantize(app);
   hifloat::cli::register_checkpoint_info(app);
+  hifloat::cli::register_matmul(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -59,22 +59,27 @@ void encode_to_safetensors(const std::string& format, const std::string& in, con
   write_packed_safetensors(out, std::span<const NamedPacked>(&t, 1));
 }
 
+std::string choose_packed_tensor(const SafetensorsReader& file, const std::string& path, const std::string& tensor,
+                                 const std::string& option) {
+  if (!tensor.empty()) {
+    if (!file.find(tensor)) throw Error(path + ": no tensor named '" + tensor + "'");
+    if (!is_packed(file, tensor)) throw Error(path + ": tensor '" + tensor + "' is not a packed tensor (no 'hifloat:' entry)");
+    return tensor;
+  }
+  const std::vector<std::string> names = packed_tensor_names(file);
+  if (names.empty()) throw Error(path + ": holds no packed tensors (no 'hifloat:' metadata entries)");
+  if (names.size() > 1) {
+    std::string list;
+    for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
+    throw Error(path + ": holds " + std::to_string(names.size()) + " packed tensors (" + list + "); choose one with " +
+                option);
+  }
+  return names[0];
+}
+
 void decode_from_safetensors(const std::string& in, const std::string& out, const std::string& tensor) {
   const SafetensorsReader file(in);
-  std::string name = tensor;
-  if (name.empty()) {
-    const std::vector<std::string> names = packed_tensor_names(file);
-    if (names.empty()) throw Error(in + ": holds no packed tensors (no 'hifloat:' metadata entries)");
-    if (names.size() > 1) {
-      std::string list;
-      for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
-      throw Error(in + ": holds " + std::to_string(names.size()) + " packed tensors (" + list +
-                  "); choose one with --tensor");
-    }
-    name = names[0];
-  } else if (!file.find(name)) {
-    throw Error(in + ": no tensor named '" + name + "'");
-  }
+  const std::string name = choose_packed_tensor(file, in, tensor, "--tensor");
   const PackedTensorInfo info = packed_info(file, name);
   std::vector<float> values(static_cast<size_t>(num_elements(info.shape)));
   decode_packed(file, info, values);

@@ -47,7 +47,7 @@ void check_same_format(const PackedLines& a, const PackedLines& b);
 void reference_matmul(const float* a, int64_t m, const PackedLines& b, Accumulation acc, float* c);
 void reference_matmul(const PackedLines& a, const PackedLines& b, Accumulation acc, float* c);
 
-// docs/matmul.md §5: HiF4 W lines × int8-quantised rows of a (m×k, k = w.k).
+// docs/matmul.md §7: HiF4 W lines × int8-quantised rows of a (m×k, k = w.k).
 void reference_linear_q8(const float* a, int64_t m, const PackedLines& w, float* c);
 
 // One output of each rule, on decoded values (exposed for tests).

@@ -1,4 +1,4 @@
-// HiF4 weights × int8-quantised activations (docs/matmul.md §5): the
+// HiF4 weights × int8-quantised activations (docs/matmul.md §7): the
 // activation quantiser, the scalar reference, and the API entry points.
 #include <algorithm>
 #include <cmath>
@@ -13,7 +13,7 @@
 
 namespace hifloat {
 
-// §5 "Activation quantisation": per 64-value block, d = fp32(amax/127) and
+// docs/matmul.md §7 "Activation quantisation": per 64-value block, d = fp32(amax/127) and
 // q = clamp(rne(fp32(a/d)), -127, 127); a non-finite block gets d = NaN, q = 0.
 void quantize_activations_q8(const float* a, int64_t k, int8_t* q, float* d) {
   const int64_t blocks = (k + kQ8Block - 1) / kQ8Block;
@@ -46,7 +46,7 @@ void quantize_activations_q8(const float* a, int64_t k, int8_t* q, float* d) {
   }
 }
 
-// §5 "Dot product", from decoded values: the unit's exact sum Σ q·x̂ is I·S/4
+// docs/matmul.md §7 "Dot product", from decoded values: the unit's exact sum Σ q·x̂ is I·S/4
 // (x̂ = w·S/4 with integer w), computed exactly in double, so I = sum / (S/4).
 void reference_linear_q8(const float* a, int64_t m, const PackedLines& w, float* c) {
   const int64_t k = w.k, units = w.blocks_per_row;
@@ -84,7 +84,7 @@ void run_q8(const float* a, int64_t m, int64_t k, const PackedLines& w, float* c
   }
   if (opt.accumulation != Accumulation::kFp32) {
     throw Error("matmul_q8: accumulation '" + std::string(accumulation_name(opt.accumulation)) +
-                "' not supported; the int8-activation product has one fp32 rule (docs/matmul.md §5)");
+                "' not supported; the int8-activation product has one fp32 rule (docs/matmul.md §7)");
   }
   if (m < 0 || k < 0) throw Error("matmul_q8: negative dimension in A");
   if (k != w.k) {

@@ -1,4 +1,4 @@
-// HiF4 weights × int8-quantised activations (docs/matmul.md §5), the integer
+// HiF4 weights × int8-quantised activations (docs/matmul.md §7), the integer
 // dot-product form of ggml's Q4_0 × Q8_0: per unit, I = Σ q·w with w = ±q·2^sh
 // computed on bytes, then the fp32 steps U = fp32(I)·fp32(d·S/4), acc += U.
 //

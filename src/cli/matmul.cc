@@ -1,0 +1,119 @@
+// matmul A B OUT.npy: C = A·B (or A·Wᵀ with --linear) on packed weights,
+// with the accumulation rules of docs/matmul.md. A is a dense float32 .npy or
+// a packed tensor in a .safetensors file; B is always packed.
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+#include "cli/packed.h"
+#include "hifloat/error.h"
+#include "hifloat/matmul.h"
+#include "hifloat/npy.h"
+#include "hifloat/packed_safetensors.h"
+
+namespace hifloat::cli {
+namespace {
+
+struct MatmulArgs {
+  std::string a, b, out;
+  std::string a_tensor, b_tensor;
+  std::string accumulate = "fp32";
+  bool linear = false;
+  int threads = 0;
+};
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+Packed read_packed_operand(const std::string& path, const std::string& tensor, const std::string& option) {
+  const SafetensorsReader file(path);
+  return read_packed(file, choose_packed_tensor(file, path, tensor, option));
+}
+
+std::string shape_str(const Shape& s) {
+  std::string r = "(";
+  for (size_t i = 0; i < s.size(); ++i) r += (i ? ", " : "") + std::to_string(s[i]);
+  return r + (s.size() == 1 ? ",)" : ")");
+}
+
+void matmul_cmd(const MatmulArgs& args) {
+  const MatmulOptions opt{parse_accumulation(args.accumulate), args.threads, false};
+  if (args.threads < 0) throw Error("--threads must be >= 0 (0 = all cores), got " + std::to_string(args.threads));
+  if (!ends_with(args.out, ".npy")) throw Error(args.out + ": the output must be a .npy file");
+  if (ends_with(args.b, ".npy")) {
+    throw Error(args.b + ": B must be a packed tensor in a .safetensors file (dense B is not supported; "
+                "pack it with `hifloat encode FORMAT B.npy B.safetensors --axis " +
+                std::string(args.linear ? "1" : "0") + "`)");
+  }
+  if (!ends_with(args.b, ".safetensors")) throw Error(args.b + ": expected a .safetensors file for B");
+  const Packed b = read_packed_operand(args.b, args.b_tensor, "--b-tensor");
+  if (b.shape.size() != 2) throw Error(args.b + ": B must be 2-d, got shape " + shape_str(b.shape));
+  const int k_axis = args.linear ? 1 : 0;
+  const int64_t k = b.shape[static_cast<size_t>(k_axis)], n = b.shape[static_cast<size_t>(1 - k_axis)];
+  if (b.axis != k_axis) {
+    throw Error(args.b + ": B of shape " + shape_str(b.shape) + " is blocked along axis " + std::to_string(b.axis) +
+                ", but " + (args.linear ? "--linear needs W (N, K) blocked along axis 1" :
+                                          "matmul needs B (K, N) blocked along axis 0 (or use --linear)") +
+                " (blocks must run along K)");
+  }
+  Shape out_shape;
+  std::vector<float> c;
+  if (ends_with(args.a, ".npy")) {
+    if (!args.a_tensor.empty()) throw Error("--a-tensor applies to a .safetensors A, not " + args.a);
+    const NpyArray a = read_npy(args.a);
+    if (a.dtype != DType::kFloat32) {
+      throw Error(args.a + ": dense A must be float32, got " + std::string(dtype_name(a.dtype)));
+    }
+    if (a.shape.size() != 1 && a.shape.size() != 2) throw Error(args.a + ": A must be 1-d or 2-d, got shape " + shape_str(a.shape));
+    const int64_t m = a.shape.size() == 2 ? a.shape[0] : 1, ka = a.shape.back();
+    if (ka != k) {
+      throw Error("shape mismatch: A " + shape_str(a.shape) + " has K = " + std::to_string(ka) + ", B " +
+                  shape_str(b.shape) + " has K = " + std::to_string(k));
+    }
+    const std::vector<float> x = to_float32(a);
+    c.resize(static_cast<size_t>(m * n));
+    args.linear ? linear(x.data(), m, k, b, c.data(), opt) : matmul(x.data(), m, k, b, c.data(), opt);
+    out_shape = a.shape.size() == 2 ? Shape{m, n} : Shape{n};
+  } else if (ends_with(args.a, ".safetensors")) {
+    const Packed a = read_packed_operand(args.a, args.a_tensor, "--a-tensor");
+    // Different formats: matmul() names both (layout options count, encode-only ones do not).
+    if (a.shape.size() != 1 && a.shape.size() != 2) throw Error(args.a + ": A must be 1-d or 2-d, got shape " + shape_str(a.shape));
+    if (a.shape.back() != k) {
+      throw Error("shape mismatch: A " + shape_str(a.shape) + " has K = " + std::to_string(a.shape.back()) + ", B " +
+                  shape_str(b.shape) + " has K = " + std::to_string(k));
+    }
+    if (a.axis != static_cast<int>(a.shape.size()) - 1) {
+      throw Error(args.a + ": A of shape " + shape_str(a.shape) + " is blocked along axis " + std::to_string(a.axis) +
+                  ", but A (M, K) must be blocked along its last axis (K)");
+    }
+    const int64_t m = a.shape.size() == 2 ? a.shape[0] : 1;
+    c.resize(static_cast<size_t>(m * n));
+    args.linear ? linear(a, b, c.data(), opt) : matmul(a, b, c.data(), opt);
+    out_shape = a.shape.size() == 2 ? Shape{m, n} : Shape{n};
+  } else {
+    throw Error(args.a + ": expected a .npy (dense float32) or .safetensors (packed) file for A");
+  }
+  write_npy(args.out, DType::kFloat32, out_shape, c.data());
+}
+
+}  // namespace
+
+void register_matmul(CLI::App& app) {
+  static MatmulArgs args;
+  auto* c = app.add_subcommand("matmul",
+                               "Matrix product on packed weights: C = A·B with B (K, N) packed along axis 0, or "
+                               "C = A·Wᵀ (--linear) with W (N, K) packed along axis 1 (docs/matmul.md)");
+  c->add_option("A", args.a, "A (M, K): dense float32 .npy, or a packed tensor in a .safetensors file")->required();
+  c->add_option("B", args.b, "B (K, N), or W (N, K) with --linear: a packed tensor in a .safetensors file")
+      ->required();
+  c->add_option("OUT", args.out, "Output .npy (float32, shape (M, N))")->required();
+  c->add_option("--a-tensor", args.a_tensor, "Packed tensor of A's file (default: its only packed tensor)");
+  c->add_option("--b-tensor", args.b_tensor, "Packed tensor of B's file (default: its only packed tensor)");
+  c->add_flag("--linear", args.linear, "C = A·Wᵀ with W (N, K) blocked along axis 1");
+  c->add_option("--accumulate", args.accumulate, "Accumulation: exact, fp32 (default) or fp32_trunc");
+  c->add_option("--threads", args.threads, "Worker threads (default 0 = all cores; results never depend on it)");
+  c->callback([] { matmul_cmd(args); });
+}
+
+}  // namespace hifloat::cli
