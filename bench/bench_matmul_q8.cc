@@ -1,4 +1,4 @@
-// HiF4 weights × int8-quantised activations (docs/matmul.md §5) against the
+// HiF4 weights × int8-quantised activations (docs/matmul.md §7) against the
 // fp32-activation HiF4 GEMV on the same weights. Counter "tsc_per_32" = TSC
 // ticks (rdtsc: constant rate at the CPU's nominal frequency, not the boosted
 // core clock) per 32 multiply-adds (M·N·K/32 units of work per call), wall
