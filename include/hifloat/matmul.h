@@ -52,4 +52,18 @@ void linear(const Packed& a, const Packed& w, float* c, const MatmulOptions& opt
 // blocks along K (hif8, fp8_*, int8).
 int64_t accumulation_block(const FormatSpec& format);
 
+// HiF4 weights × int8-quantised activations (docs/matmul.md §7): each row of
+// A is quantised per 64 values to int8 with an fp32 scale d, then every output
+// is the fp32 chain over units of fp32(I_u) · fp32(d_u · S_u/4), I_u an exact
+// integer dot product. W / B must be packed "hif4"; only kFp32 accumulation.
+void linear_q8(const float* a, int64_t m, int64_t k, const Packed& w, float* c, const MatmulOptions& opt = {});
+void linear_q8(const bfloat16* a, int64_t m, int64_t k, const Packed& w, float* c, const MatmulOptions& opt = {});
+void matmul_q8(const float* a, int64_t m, int64_t k, const Packed& b, float* c, const MatmulOptions& opt = {});
+void matmul_q8(const bfloat16* a, int64_t m, int64_t k, const Packed& b, float* c, const MatmulOptions& opt = {});
+
+// The activation quantisation of docs/matmul.md §7 for one row of k values:
+// writes ceil(k/64)*64 int8 values to q (tail zero) and ceil(k/64) scales to d.
+constexpr int64_t kQ8Block = 64;
+void quantize_activations_q8(const float* a, int64_t k, int8_t* q, float* d);
+
 }  // namespace hifloat

@@ -47,6 +47,9 @@ void check_same_format(const PackedLines& a, const PackedLines& b);
 void reference_matmul(const float* a, int64_t m, const PackedLines& b, Accumulation acc, float* c);
 void reference_matmul(const PackedLines& a, const PackedLines& b, Accumulation acc, float* c);
 
+// docs/matmul.md §7: HiF4 W lines × int8-quantised rows of a (m×k, k = w.k).
+void reference_linear_q8(const float* a, int64_t m, const PackedLines& w, float* c);
+
 // One output of each rule, on decoded values (exposed for tests).
 float reference_dot_dense(const float* a, const float* w, int64_t k, int64_t block, Accumulation acc);
 float reference_dot_packed(const float* a, const float* b, int64_t k, int64_t block, Accumulation acc);

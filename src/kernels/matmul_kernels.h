@@ -16,6 +16,9 @@ bool matmul_dense_fp32(const float* a, int64_t m, const PackedLines& b, float* c
 // Packed × packed, any accumulation (hif4 and hif8).
 bool matmul_packed(const PackedLines& a, const PackedLines& b, Accumulation acc, float* c, int threads);
 
+// HiF4 W lines × int8-quantised rows of A (docs/matmul.md §7).
+bool linear_q8_hif4(const float* a, int64_t m, const PackedLines& w, float* c, int threads);
+
 // Decodes `count` consecutive lines starting at `row` to fp32 (k values each,
 // stride `ld`), using a fast decoder where the format has one.
 void decode_lines(const PackedLines& b, int64_t row, int64_t count, float* out, int64_t ld);
