@@ -103,7 +103,7 @@ def time_numpy(x, repeats):
 def run_cpp(bench, threads, repeats):
     arg = "1" if threads == 1 else "0"
     filt = (f"BM_Blocks_(Quantize|Dequantize|FakeQuant)/[a-z0-9_]+/threads:{arg}/"
-            f"|BM_BlocksInt_(Quantize|Dequantize|FakeQuant)/[a-z0-9_]+/axis:[01]/threads:{arg}/|BM_Blocks_Memcpy")
+            f"|BM_BlocksInt_(Quantize|Dequantize|FakeQuant)/[a-z0-9_]+/axis:[01]/threads:{arg}/|BM_Blocks_Memcpy/threads:{arg}/")
     cmd = [bench, f"--benchmark_filter={filt}", "--benchmark_format=json",
            f"--benchmark_repetitions={repeats}", "--benchmark_report_aggregates_only=true"]
     res = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
