@@ -231,12 +231,29 @@ void Nvfp4EncodeBlocks(const float* HWY_RESTRICT x, size_t nblocks, uint8_t* HWY
   }
 }
 
+// fp32 bits of the E2M1 codes 0..15 (sign in bit 3) from the 16-entry table:
+// one in-register permute where a vector holds 8 or 16 lanes (with 8, the
+// magnitude comes from entries 0..7 and the sign is or-ed in), else a gather.
+HWY_INLINE VI E2M1SignedBits(DI di, VI code, const uint32_t* HWY_RESTRICT table) {
+#if HWY_TARGET != HWY_SCALAR
+  constexpr size_t N = hn::MaxLanes(DI());
+  if constexpr (N == 16) {
+    return hn::TableLookupLanes(hn::LoadU(di, reinterpret_cast<const int32_t*>(table)), hn::IndicesFromVec(di, code));
+  } else if constexpr (N == 8) {
+    const VI mag = hn::TableLookupLanes(hn::LoadU(di, reinterpret_cast<const int32_t*>(table)),
+                                        hn::IndicesFromVec(di, hn::And(code, hn::Set(di, 7))));
+    return hn::Or(mag, hn::ShiftLeft<28>(hn::And(code, hn::Set(di, 8))));
+  }
+#endif
+  const hn::RebindToUnsigned<DI> du;
+  return hn::BitCast(di, hn::GatherIndex(du, table, code));
+}
+
 // Returns the index of the first block whose scale code has its sign bit set
 // (nblocks if none); blocks before it are decoded.
 size_t Nvfp4DecodeBlocks(const uint8_t* HWY_RESTRICT rec, size_t nblocks, float* HWY_RESTRICT out, float g,
                          const float* e4m3_values, const uint32_t* e2m1_signed_bits) {
   const DI di;
-  const hn::RebindToUnsigned<DI> du;
   const hn::RebindToFloat<DI> df;
   const hn::Rebind<uint8_t, DI> d8;
   const size_t lanes = hn::Lanes(di);
@@ -256,8 +273,7 @@ size_t Nvfp4DecodeBlocks(const uint8_t* HWY_RESTRICT rec, size_t nblocks, float*
     for (size_t i = 0; i < B; i += lanes) {
       const VI code = hn::PromoteTo(di, hn::LoadU(d8, codes + i));
       // (±q) × T = ±(q × T): IEEE multiplication is sign-symmetric.
-      const auto q = hn::BitCast(df, hn::GatherIndex(du, e2m1_signed_bits, code));
-      hn::StoreU(hn::Mul(q, t), df, out + i);
+      hn::StoreU(hn::Mul(hn::BitCast(df, E2M1SignedBits(di, code, e2m1_signed_bits)), t), df, out + i);
     }
   }
   return nblocks;
