@@ -5,18 +5,20 @@ Runs the Google Benchmark binary once over the kernels below (16M float32
 elements = 64 MiB, a 4096 x 4096 tensor, blocks along the last axis), with
 --benchmark_repetitions (default 3), and prints one markdown table:
 
-  kernel | 1 thread: G el/s, GB/s moved, % of memcpy, CPU-time G el/s |
-           2 threads: the same, and the 2-thread / 1-thread speed-up
+  kernel | 1 thread: G el/s, GB/s moved, % of memcpy, CPU ms |
+           2 threads: the same | 2-thread / 1-thread wall speed-up | 1-thread CPU-time rate
 
 - G el/s and GB/s are wall-clock medians over the repetitions.
 - "GB/s moved" counts bytes read + bytes written once each (unique bytes: the
   second read of NVFP4's tensor-amax pass is not counted).
 - "% memcpy" is that rate over memcpy's rate at the same thread count
   (BM_Blocks_Memcpy: 64 MiB read + 64 MiB written).
-- "CPU G el/s" = elements / (median process CPU time / threads): what the
-  threads did per second they were actually running. On a loaded machine the
-  wall numbers drop while this one does not (it also ignores time lost to the
-  other thread waiting at the end of a 2-thread run).
+- "CPU ms" is the median process CPU time (all threads) per call: with 2
+  threads about equal to 1 thread's when splitting the work costs nothing.
+  "CPU-time G el/s, 1 thr" = elements / that CPU time: what one thread does
+  per second it actually runs. On a loaded machine wall rates drop and this
+  one does not (much); it cannot show 2-thread memory-bandwidth limits, since
+  under load the two threads rarely run at the same time.
 - "2 thr" uses the benchmarks' all-cores argument (threads:0) where the
   benchmark has no explicit 2; the script checks that the machine has 2 CPUs.
 `uptime` is printed before and after the run.
@@ -72,7 +74,7 @@ def main():
     args = ap.parse_args()
 
     names = [pattern.format(t=t) for _, pattern, ts, _ in ROWS for t in ts]
-    filt = "^(" + "|".join(re.escape(n) for n in names) + ")(/real_time)?$"
+    filt = "^(" + "|".join(re.escape(n) for n in names) + ")(/process_time)?(/real_time)?$"
     before = uptime()
     cmd = [args.bench, f"--benchmark_filter={filt}", "--benchmark_format=json",
            f"--benchmark_repetitions={args.repetitions}", "--benchmark_report_aggregates_only=true"]
@@ -83,7 +85,8 @@ def main():
     for b in res["benchmarks"]:
         if b.get("aggregate_name") == "median":
             unit = {"ms": 1e-3, "us": 1e-6, "ns": 1e-9, "s": 1.0}[b.get("time_unit", "ns")]
-            med[b["run_name"].replace("/real_time", "")] = (b["real_time"] * unit, b["cpu_time"] * unit)
+            name = b["run_name"].replace("/real_time", "").replace("/process_time", "")
+            med[name] = (b["real_time"] * unit, b["cpu_time"] * unit)
 
     ctx = res["context"]
     if ctx.get("num_cpus") != 2:
@@ -100,9 +103,9 @@ def main():
                 "wall_ms": wall * 1e3, "cpu_ms": cpu * 1e3}
 
     memcpy = [stats(ROWS[0][1].format(t=t), k + 1, 8.0) for k, t in enumerate(ROWS[0][2])]
-    print("| kernel (16M elements) | bytes/el | 1 thr G el/s | GB/s | % memcpy | CPU G el/s "
-          "| 2 thr G el/s | GB/s | % memcpy | CPU G el/s | 2 thr / 1 thr |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| kernel (16M elements) | bytes/el | 1 thr G el/s | GB/s | % memcpy | CPU ms "
+          "| 2 thr G el/s | GB/s | % memcpy | CPU ms (both threads) | 2 thr / 1 thr wall | CPU-time G el/s, 1 thr |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     out = []
     for label, pattern, ts, per_el in ROWS:
         cells = [label, f"{per_el:.3g}"]
@@ -114,8 +117,9 @@ def main():
                 cells += ["–"] * 4
                 continue
             pct = 100 * st["gb_s"] / memcpy[k]["gb_s"] if memcpy[k] else float("nan")
-            cells += [f"{st['el_s'] / 1e9:.2f}", f"{st['gb_s'] / 1e9:.1f}", f"{pct:.0f} %", f"{st['cpu_el_s'] / 1e9:.2f}"]
+            cells += [f"{st['el_s'] / 1e9:.2f}", f"{st['gb_s'] / 1e9:.1f}", f"{pct:.0f} %", f"{st['cpu_ms']:.1f}"]
         cells.append(f"{s[1]['el_s'] / s[0]['el_s']:.2f}×" if s[0] and s[1] else "–")
+        cells.append(f"{s[0]['cpu_el_s'] / 1e9:.2f}" if s[0] else "–")
         print("| " + " | ".join(cells) + " |")
         out.append({"kernel": label, "bytes_per_element": per_el, "one_thread": s[0], "two_threads": s[1]})
     if args.json:
