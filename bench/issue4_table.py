@@ -122,6 +122,22 @@ def main():
         cells.append(f"{s[0]['cpu_el_s'] / 1e9:.2f}" if s[0] else "–")
         print("| " + " | ".join(cells) + " |")
         out.append({"kernel": label, "bytes_per_element": per_el, "one_thread": s[0], "two_threads": s[1]})
+
+    # The same in CPU time (for a loaded machine): rates from the process CPU
+    # time, % of memcpy's CPU-time rate; the 2-thread CPU time over the
+    # 1-thread one shows what splitting the work costs.
+    print("\nCPU time (process, all threads), same run:\n")
+    print("| kernel (16M elements) | 1 thr CPU ms | CPU-time G el/s | GB/s | % memcpy | 2 thr CPU ms (both) | 2 thr / 1 thr CPU |")
+    print("|---|---|---|---|---|---|---|")
+    m0 = memcpy[0]
+    for row in out:
+        a, b = row["one_thread"], row["two_threads"]
+        if not a:
+            continue
+        gb = a["cpu_el_s"] * row["bytes_per_element"]
+        pct = 100 * gb / (m0["cpu_el_s"] * 8.0) if m0 else float("nan")
+        two = f"{b['cpu_ms']:.1f} | {b['cpu_ms'] / a['cpu_ms']:.2f}" if b else "– | –"
+        print(f"| {row['kernel']} | {a['cpu_ms']:.1f} | {a['cpu_el_s'] / 1e9:.2f} | {gb / 1e9:.1f} | {pct:.0f} % | {two} |")
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"context": ctx, "uptime_before": before, "uptime_after": after, "rows": out}, f, indent=1)
