@@ -8,9 +8,10 @@ blocks along the last axis):
     benchmarks (the same entry points as hifloat.encode / decode / fake_quant;
     int8/int4 also along axis 0) and a memcpy of the 64 MiB, read back as JSON
     (median of the repetitions);
-  * vectorised numpy implementations of MXFP4 and NVFP4 quantisation (scales,
+  * vectorised numpy implementations of HiF4, MXFP4 and NVFP4 quantisation (scales,
     element codes, nibble packing), written below, and numpy's copy, timed here
-    (best of N);
+    (best of N); the numpy HiF4 quantiser is checked byte for byte against
+    hifloat.encode when the Python package is installed;
 and prints elements/s, GB/s of float32 and the ratios.
 
   python3 bench/compare_blocks.py [--bench build/hifloat_bench] [--threads 1] [--json out.json]
@@ -88,8 +89,55 @@ def nvfp4_quantize(x):
     return g, s, pack_nibbles(codes)
 
 
+def rn_bf16(v):
+    b = v.astype(np.float32).view(np.uint32)
+    b = (b + np.uint32(0x7FFF) + ((b >> 16) & 1)) & np.uint32(0xFFFF0000)
+    return b.view(np.float32)
+
+HIF4_R = np.array([1.0, 0.80078125, 0.66796875, 0.5703125], dtype=np.float32)
+HIF4_F = np.array([0 if k <= 16 else 1 if k <= 47 else 2 if k <= 80 else 3 if k <= 111 else 4 for k in range(128)])
+
+def hif4_quantize(x):
+    """HiF4 units (HIF4.md §5, rounding=away, finite inputs, length a multiple of 64): 36-byte records."""
+    xb = x.reshape(-1, 64)
+    a = np.abs(xb)
+    m4 = a.reshape(-1, 16, 4).max(axis=2)
+    m8 = m4.reshape(-1, 8, 2).max(axis=2)
+    big = m8.max(axis=1)
+    t = np.clip(rn_bf16(big * np.float32(0.142578125)), np.float32(2.0 ** -48), np.float32(49152))
+    tb = t.view(np.uint32)
+    e = (tb >> 23).astype(np.int32) - 127
+    f = HIF4_F[(tb >> 16) & 0x7F]
+    e += f == 4
+    f[f == 4] = 0
+    r = np.ldexp(HIF4_R[f], -e).astype(np.float32)
+    b8 = (m8 * r[:, None] >= 4).astype(np.uint32)
+    b4 = (m4 * r[:, None] >= np.exp2(1 + np.repeat(b8, 2, axis=1)).astype(np.float32)).astype(np.uint32)
+    sh = np.repeat(b8, 8, axis=1) + np.repeat(b4, 4, axis=1)
+    y = (a * r[:, None]) / np.exp2(sh).astype(np.float32)
+    q = np.minimum(np.floor(y * np.float32(4) + np.float32(0.5)), 7).astype(np.uint8)
+    codes = q | (np.signbit(xb).astype(np.uint8) << 3)
+    payload = (codes[:, 0::2] | (codes[:, 1::2] << 4)).astype(np.uint8)
+    meta = (((e + 48) << 2) | f).astype(np.uint32) | (b8 << np.arange(8, 16, dtype=np.uint32)).sum(axis=1, dtype=np.uint32) \
+        | (b4 << np.arange(16, 32, dtype=np.uint32)).sum(axis=1, dtype=np.uint32)
+    return np.concatenate([meta.astype("<u4")[:, None].view(np.uint8), payload], axis=1)
+
+
+def check_hif4(x):
+    try:
+        import hifloat
+    except ImportError:
+        return "not checked (hifloat Python package not installed)"
+    same = hif4_quantize(x).tobytes() == hifloat.encode(x, "hif4").tobytes()
+    if not same:
+        raise SystemExit("numpy HiF4 quantiser disagrees with hifloat.encode: fix one of them")
+    return "byte-identical to hifloat.encode"
+
+
 def time_numpy(x, repeats):
     rows = []
+    t = best_time(lambda: hif4_quantize(x), max(1, repeats // 2))
+    rows.append(("numpy HiF4 quantize", N / t, N * 4 / t))
     t = best_time(lambda: mxfp4_quantize(x), repeats)
     rows.append(("numpy MXFP4 quantize", N / t, N * 4 / t))
     t = best_time(lambda: nvfp4_quantize(x), repeats)
@@ -103,16 +151,18 @@ def time_numpy(x, repeats):
 def run_cpp(bench, threads, repeats):
     arg = "1" if threads == 1 else "0"
     filt = (f"BM_Blocks_(Quantize|Dequantize|FakeQuant)/[a-z0-9_]+/threads:{arg}/"
-            f"|BM_BlocksInt_(Quantize|Dequantize|FakeQuant)/[a-z0-9_]+/axis:[01]/threads:{arg}/|BM_Blocks_Memcpy/threads:{arg}/")
+            f"|BM_BlocksInt_(Quantize|Dequantize|FakeQuant)/[a-z0-9_]+/axis:[01]/threads:{arg}/|BM_Blocks_Memcpy/threads:{arg}/"
+            f"|BM_Hif4_(Quantize/away|Dequantize|FakeQuant/away)/threads:{1 if threads == 1 else 2}/axis:1")
     cmd = [bench, f"--benchmark_filter={filt}", "--benchmark_format=json",
            f"--benchmark_repetitions={repeats}", "--benchmark_report_aggregates_only=true"]
     res = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
     rows = []
     for b in res["benchmarks"]:
-        if b.get("aggregate_name") != "median":
+        # One repetition reports no aggregates; then the single run is the row.
+        if b.get("aggregate_name", "median" if repeats == 1 else None) != "median":
             continue
-        name = b["run_name"].replace("BM_BlocksInt_", "hifloat ").replace("BM_Blocks_", "hifloat ")
-        name = name.replace("/real_time", "")
+        name = b["run_name"].replace("BM_BlocksInt_", "hifloat ").replace("BM_Blocks_", "hifloat ").replace("BM_Hif4_", "hifloat hif4 ")
+        name = name.replace("/real_time", "").replace("/process_time", "")
         rows.append((name, b["items_per_second"], b["bytes_per_second"]))
     return rows, res["context"]
 
@@ -128,6 +178,7 @@ def main():
 
     cpp_rows, ctx = run_cpp(args.bench, args.threads, args.repeats)
     x = input_data()
+    hif4_check = check_hif4(x)
     py_rows = time_numpy(x, args.repeats)
     rows = cpp_rows + py_rows
 
@@ -144,14 +195,17 @@ def main():
         return None, None
 
     _, memcpy_b = rate("hifloat Memcpy")
-    print("\nratios (blocks along the last axis)")
-    for fmt, np_name in (("mxfp4", "numpy MXFP4 quantize"), ("nvfp4", "numpy NVFP4 quantize")):
-        hf, hf_b = rate(f"hifloat Quantize/{fmt}/")
+    print(f"\nnumpy HiF4 quantiser: {hif4_check}")
+    print("ratios (blocks along the last axis)")
+    for fmt, np_name, ours in (("hif4", "numpy HiF4 quantize", "hifloat hif4 Quantize/away/"),
+                               ("mxfp4", "numpy MXFP4 quantize", "hifloat Quantize/mxfp4/"),
+                               ("nvfp4", "numpy NVFP4 quantize", "hifloat Quantize/nvfp4/")):
+        hf, hf_b = rate(ours)
         npy, _ = rate(np_name)
         if hf and npy:
             print(f"  hifloat {fmt} quantize / {np_name}: {hf / npy:6.1f}x")
-        if hf_b and memcpy_b:
-            print(f"  hifloat {fmt} quantize GB/s / memcpy GB/s (same 64 MiB of float32): {hf_b / memcpy_b:5.2f}")
+        if hf and memcpy_b:  # float32 input bytes (bench_hif4 counts output bytes too)
+            print(f"  hifloat {fmt} quantize GB/s / memcpy GB/s (same 64 MiB of float32): {hf * 4 / memcpy_b:5.2f}")
     hf, hf_b = rate("hifloat Quantize/mxfp8_e4m3/")
     if hf_b and memcpy_b:
         print(f"  hifloat mxfp8_e4m3 quantize GB/s / memcpy GB/s: {hf_b / memcpy_b:5.2f}")
