@@ -15,7 +15,9 @@
 #include <vector>
 
 #include "hifloat/codec.h"
+#include "kernels/block_kernels.h"
 #include "kernels/fast_paths.h"
+#include "kernels/thread_pool.h"
 
 #include "bench_data.h"
 
@@ -36,7 +38,9 @@ void set_counters(benchmark::State& state) {
 }
 
 void threads_args(benchmark::internal::Benchmark* b) {
-  b->ArgName("threads")->Arg(1)->Arg(0)->UseRealTime()->Unit(benchmark::kMillisecond);
+  // CPU time: of the whole process (all threads), so it stays meaningful with
+  // 2 threads and on a loaded machine.
+  b->ArgName("threads")->Arg(1)->Arg(0)->UseRealTime()->MeasureProcessCPUTime()->Unit(benchmark::kMillisecond);
 }
 
 ExecOptions exec_of(const benchmark::State& state) {
@@ -92,6 +96,7 @@ void BM_Blocks_FakeQuant(benchmark::State& state, const char* format) {
 HIFLOAT_BLOCK_BENCH(mxfp4, "mxfp4")
 HIFLOAT_BLOCK_BENCH(mxfp8_e4m3, "mxfp8_e4m3")
 HIFLOAT_BLOCK_BENCH(nvfp4, "nvfp4")
+HIFLOAT_BLOCK_BENCH(nvfp4_off, "nvfp4:tensor_scale=off")
 #undef HIFLOAT_BLOCK_BENCH
 
 // The scalar reference Codec, one thread, for scale.
@@ -109,19 +114,39 @@ void BM_Blocks_QuantizeReference(benchmark::State& state, const char* format) {
 BENCHMARK_CAPTURE(BM_Blocks_QuantizeReference, mxfp4, "mxfp4")->Arg(1)->ArgName("threads")->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_Blocks_QuantizeReference, nvfp4, "nvfp4")->Arg(1)->ArgName("threads")->UseRealTime()->Unit(benchmark::kMillisecond);
 
-// memcpy of the float32 array: the memory-bandwidth ceiling.
+// memcpy of the float32 array: the memory-bandwidth ceiling, on one thread and
+// on all threads (each copies a contiguous part, split as the kernels split).
+// bytes_per_second counts the float32 side once (64 MiB), like the kernels
+// above; memcpy moves twice that (read + write).
 void BM_Blocks_Memcpy(benchmark::State& state) {
   const std::vector<float>& in = input_floats();
   std::vector<float> out(kN, 1.0f);
+  const int threads = static_cast<int>(state.range(0));
   for (auto _ : state) {
-    std::memcpy(out.data(), in.data(), kN * sizeof(float));
+    kernels::parallel_for(kN, threads, [&](size_t b, size_t e) {
+      std::memcpy(out.data() + b, in.data() + b, (e - b) * sizeof(float));
+    });
     benchmark::DoNotOptimize(out.data());
     benchmark::ClobberMemory();
   }
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kN));
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * kN * sizeof(float)));
+  set_counters(state);
 }
-BENCHMARK(BM_Blocks_Memcpy)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Blocks_Memcpy)->Apply(threads_args);
+
+// A pure read of the float32 array (NVFP4's tensor amax pass alone, through
+// the kernel's tensor-wide header pass): the read-bandwidth ceiling.
+void BM_Blocks_Nvfp4TensorAmax(benchmark::State& state) {
+  const std::vector<float>& in = input_floats();
+  const auto kernel = kernels::make_nvfp4_kernel(parse_format("nvfp4"));
+  uint8_t header[4];
+  const int threads = static_cast<int>(state.range(0));
+  for (auto _ : state) {
+    kernel->encode_header(in.data(), kN, header, threads);
+    benchmark::DoNotOptimize(header);
+  }
+  set_counters(state);
+}
+BENCHMARK(BM_Blocks_Nvfp4TensorAmax)->Apply(threads_args);
 
 }  // namespace
 }  // namespace hifloat

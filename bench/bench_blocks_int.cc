@@ -110,7 +110,7 @@ void args(benchmark::internal::Benchmark* b) {
   for (int axis : {1, 0}) {
     for (int threads : {1, 0}) b->Args({axis, threads});
   }
-  b->UseRealTime()->Unit(benchmark::kMillisecond);
+  b->UseRealTime()->MeasureProcessCPUTime()->Unit(benchmark::kMillisecond);
 }
 
 #define HIFLOAT_BLOCK_BENCH(NAME, FORMAT)                                          \

@@ -42,7 +42,7 @@ void set_counters(benchmark::State& state, size_t bytes_per_element) {
 }
 
 void threads_args(benchmark::internal::Benchmark* b) {
-  b->ArgName("threads")->Arg(1)->Arg(0)->UseRealTime()->Unit(benchmark::kMillisecond);
+  b->ArgName("threads")->Arg(1)->Arg(0)->UseRealTime()->MeasureProcessCPUTime()->Unit(benchmark::kMillisecond);
 }
 
 template <typename In>

@@ -58,7 +58,7 @@ void args(benchmark::internal::Benchmark* b) {
   for (int axis : {1, 0}) {
     for (int threads : {1, 2}) b->Args({threads, axis});
   }
-  b->UseRealTime()->Unit(benchmark::kMillisecond);
+  b->UseRealTime()->MeasureProcessCPUTime()->Unit(benchmark::kMillisecond);
 }
 
 const Shape kShape = {kRows, kCols};

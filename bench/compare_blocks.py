@@ -151,7 +151,7 @@ def time_numpy(x, repeats):
 def run_cpp(bench, threads, repeats):
     arg = "1" if threads == 1 else "0"
     filt = (f"BM_Blocks_(Quantize|Dequantize|FakeQuant)/[a-z0-9_]+/threads:{arg}/"
-            f"|BM_BlocksInt_(Quantize|Dequantize|FakeQuant)/[a-z0-9_]+/axis:[01]/threads:{arg}/|BM_Blocks_Memcpy"
+            f"|BM_BlocksInt_(Quantize|Dequantize|FakeQuant)/[a-z0-9_]+/axis:[01]/threads:{arg}/|BM_Blocks_Memcpy/threads:{arg}/"
             f"|BM_Hif4_(Quantize/away|Dequantize|FakeQuant/away)/threads:{1 if threads == 1 else 2}/axis:1")
     cmd = [bench, f"--benchmark_filter={filt}", "--benchmark_format=json",
            f"--benchmark_repetitions={repeats}", "--benchmark_report_aggregates_only=true"]
@@ -162,7 +162,7 @@ def run_cpp(bench, threads, repeats):
         if b.get("aggregate_name", "median" if repeats == 1 else None) != "median":
             continue
         name = b["run_name"].replace("BM_BlocksInt_", "hifloat ").replace("BM_Blocks_", "hifloat ").replace("BM_Hif4_", "hifloat hif4 ")
-        name = name.replace("/real_time", "")
+        name = name.replace("/real_time", "").replace("/process_time", "")
         rows.append((name, b["items_per_second"], b["bytes_per_second"]))
     return rows, res["context"]
 

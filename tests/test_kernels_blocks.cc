@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <iterator>
 #include <limits>
 #include <random>
 #include <string>
@@ -235,6 +236,84 @@ TEST(BlockKernels, Nvfp4BadRecordsThrowLikeTheReference) {
       ref.reference = true;
       EXPECT_NO_THROW(decode(r, out.data(), ref));
     }
+  }
+}
+
+// NVFP4 block scales at every E4M3 grid boundary: one block per target
+// quotient bmax / 6 = each E4M3 magnitude, each midpoint between neighbours
+// (the ties of the RNE, exact: a midpoint has at most 5 significant bits, so
+// 6 × it is exact in fp32 and the division gives it back), and their fp32
+// neighbours, from below 2^−10 (S = 0 without a tensor scale) to beyond 448;
+// the other 15 elements of a block are fractions of bmax of both signs (E2M1
+// ties included). One extra block holds 2688, so with tensor_scale=on the
+// tensor scale g is exactly 1 and s_raw = bmax / 6 takes the same values
+// (then clamped to [2^−6, 448]). Many groups of 16 blocks, then a tail.
+TEST(BlockKernels, Nvfp4BlockScalesAtEveryE4m3Boundary) {
+  std::vector<float> e4m3;  // magnitudes 0, 2^−9 .. 448, as the spec's table
+  for (int c = 0; c <= 0x7E; ++c) {
+    const int e = c >> 3, m = c & 7;
+    e4m3.push_back(e == 0 ? std::ldexp(static_cast<float>(m), -9) : std::ldexp(1.0f + m / 8.0f, e - 7));
+  }
+  std::vector<float> quotients = {0x1p-11f, 0x1p-10f, 480.0f, 512.0f, 1e30f};
+  for (size_t i = 0; i < e4m3.size(); ++i) {
+    quotients.push_back(e4m3[i]);
+    if (i + 1 < e4m3.size()) quotients.push_back((e4m3[i] + e4m3[i + 1]) / 2);
+  }
+  const float fractions[] = {0.0f, 1.0f / 12, 0.125f, 0.25f, 1.0f / 3, 5.0f / 12, 0.5f, 7.0f / 12, 2.0f / 3, 0.75f, 1.0f};
+  // Blocks with bmax <= limit (tensor_scale=on: 2688, so that g = 1).
+  const auto blocks = [&](float limit) {
+    std::mt19937 rng(7);
+    std::vector<float> x;
+    for (float q : quotients) {
+      const float bmax0 = 6.0f * q;
+      for (const float bmax : {std::nextafter(bmax0, 0.0f), bmax0, std::nextafter(bmax0, std::numeric_limits<float>::infinity())}) {
+        if (!(bmax > 0.0f) || !(bmax <= limit)) continue;
+        const size_t at = rng() % 16;
+        for (size_t i = 0; i < 16; ++i) {
+          const float v = i == at ? bmax : bmax * fractions[rng() % std::size(fractions)];
+          x.push_back((rng() & 1) ? -v : v);
+        }
+      }
+    }
+    for (size_t i = 0; i < 16; ++i) x.push_back(i == 5 ? 2688.0f : 1.0f);
+    x.resize(x.size() + 9, 0.5f);  // a partial block and a partial group at the end
+    return x;
+  };
+  for (const std::string& f : {std::string("nvfp4"), std::string("nvfp4:tensor_scale=off")}) {
+    const std::vector<float> x = blocks(f == "nvfp4" ? 2688.0f : std::numeric_limits<float>::infinity());
+    if (f == "nvfp4") {  // g = RN32(2688 / 2688) = 1
+      const Packed p = encode(parse_format(f), x.data(), {static_cast<int64_t>(x.size())}, 0);
+      float g;
+      std::memcpy(&g, p.data.data(), 4);
+      ASSERT_EQ(g, 1.0f);
+    }
+    check_tensor(f, x, {static_cast<int64_t>(x.size())}, 0);
+    check_tensor(f, x, {static_cast<int64_t>(x.size())}, 0, 1);
+  }
+}
+
+// Blocks whose total scale is 0 keep only the element signs: with
+// tensor_scale=on when g < 2^−143 (tensor amax 2^−134 gives a subnormal g, and
+// T = RN32(g · s) underflows for small s), without it when S rounds to 0
+// (bmax / 6 <= 2^−10). Mixed with NaN blocks, Inf blocks and normal blocks
+// in the same groups of 16 blocks.
+TEST(BlockKernels, Nvfp4ZeroTotalScaleKeepsSigns) {
+  std::mt19937 rng(8);
+  std::vector<float> x(16 * 16 * 40 + 7);
+  for (size_t b = 0; b * 16 < x.size(); ++b) {
+    const uint32_t kind = rng() % 8;
+    for (size_t i = b * 16; i < std::min(x.size(), b * 16 + 16); ++i) {
+      const uint32_t sign = (rng() & 1) << 31;
+      uint32_t bits = sign | (rng() & 0x7FFFFF) >> (rng() % 24);  // fp32 subnormals and ±0
+      if (kind == 5) bits = sign | ((static_cast<uint32_t>(rng() % 8) + 1) << 23) | (rng() & 0x7FFFFF);  // tiny normals
+      x[i] = from_bits(bits);
+    }
+    if (kind == 6) x[b * 16 + rng() % 16] = std::numeric_limits<float>::quiet_NaN();
+    if (kind == 7 && b * 16 + 16 <= x.size()) x[b * 16 + rng() % 16] = -std::numeric_limits<float>::infinity();
+  }
+  x[100] = 0x1p-134f;  // the tensor amax
+  for (const std::string& f : {std::string("nvfp4"), std::string("nvfp4:tensor_scale=off")}) {
+    check_tensor(f, x, {static_cast<int64_t>(x.size())}, 0);
   }
 }
 

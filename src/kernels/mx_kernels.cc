@@ -109,6 +109,19 @@ void MxEncodeBlocks(const float* HWY_RESTRICT x, size_t nblocks, uint8_t* HWY_RE
   }
 }
 
+// table[code] for codes 0..15 by an in-register permute (16-lane targets;
+// elsewhere never called, but compiled, so it falls back to a gather).
+HWY_INLINE hn::Vec<hn::RebindToUnsigned<DI>> Lookup16([[maybe_unused]] DI di, VI code, const uint32_t* HWY_RESTRICT table) {
+  const hn::RebindToUnsigned<DI> du;
+#if HWY_TARGET != HWY_SCALAR
+  if constexpr (hn::MaxLanes(DI()) == 16) {
+    return hn::BitCast(du, hn::TableLookupLanes(hn::LoadU(di, reinterpret_cast<const int32_t*>(table)),
+                                                hn::IndicesFromVec(di, code)));
+  }
+#endif
+  return hn::GatherIndex(du, table, code);
+}
+
 void MxDecodeBlocks(const uint8_t* HWY_RESTRICT rec, size_t nblocks, float* HWY_RESTRICT out,
                     const detail::MxParams& p) {
   const DI di;
@@ -117,6 +130,8 @@ void MxDecodeBlocks(const uint8_t* HWY_RESTRICT rec, size_t nblocks, float* HWY_
   const hn::Rebind<uint8_t, DI> d8;
   const size_t lanes = hn::Lanes(di);
   constexpr size_t B = detail::kMxBlock;
+  // 4-bit codes (mxfp4) on 16-lane targets: the value table is one register.
+  const bool lut16 = p.code_bits == 4 && hn::MaxLanes(di) == 16;
   for (size_t b = 0; b < nblocks; ++b, out += B, rec += p.record_bytes) {
     if (rec[0] == detail::kMxNanScale) {
       const auto nan = hn::BitCast(df, hn::Set(di, 0x7FC00000));
@@ -125,15 +140,16 @@ void MxDecodeBlocks(const uint8_t* HWY_RESTRICT rec, size_t nblocks, float* HWY_
     }
     // 2^se = 2^h1 · 2^h2 with both factors normal: each product is exact
     // unless the final one overflows (to ±Inf, as ldexp does).
+    // |h1|, |h2| <= 64: normal powers of two, built from their exponent fields.
     const int se = rec[0] - 127;
     const int h1 = se / 2, h2 = se - h1;
-    const auto f1 = hn::Set(df, std::ldexp(1.0f, h1));
-    const auto f2 = hn::Set(df, std::ldexp(1.0f, h2));
+    const auto f1 = hn::Set(df, std::bit_cast<float>(static_cast<uint32_t>(h1 + 127) << 23));
+    const auto f2 = hn::Set(df, std::bit_cast<float>(static_cast<uint32_t>(h2 + 127) << 23));
     alignas(64) uint8_t codes[B];
     detail::unpack_codes_swar(rec + 1, B, p.code_bits, codes);
     for (size_t i = 0; i < B; i += lanes) {
       const VI code = hn::PromoteTo(di, hn::LoadU(d8, codes + i));
-      const auto v = hn::BitCast(df, hn::GatherIndex(du, p.value_bits, code));
+      const auto v = hn::BitCast(df, lut16 ? Lookup16(di, code, p.value_bits) : hn::GatherIndex(du, p.value_bits, code));
       hn::StoreU(hn::Mul(hn::Mul(v, f1), f2), df, out + i);
     }
   }

@@ -2,13 +2,17 @@
 // compiled per Highway target and dispatched at run time; equal to Nvfp4Codec
 // (src/formats/nvfp4.cc) bit for bit:
 //   - the tensor amax (finite elements only) is an integer max over |x| bits,
-//     vectorised and threaded; g = RN32(amax / 2688) as the reference;
-//   - per block (scalar, once per 16 elements): NaN check and bmax from one
-//     integer max, then the same fp32 divisions and clamps as the reference,
-//     the E4M3 block scale rounded in integer arithmetic (RNE, as
-//     minifloat_round_even);
-//   - elements: a real fp32 division |x| / T per lane (IEEE-exact in every
-//     Highway target), min(., 6), then RNE onto E2M1 with GridCodes.
+//     a streaming read, vectorised and threaded; g = RN32(amax / 2688) as the
+//     reference;
+//   - per block: NaN check and bmax from one integer max over |x| bits, then
+//     the same fp32 divisions and clamps as the reference and the E4M3 block
+//     scale rounded in integer arithmetic (RNE with subnormals, as
+//     minifloat_round_even), computed for one block per SIMD lane: a group of
+//     `lanes` blocks at a time, the per-block maxima from a
+//     ConcatEven/ConcatOdd reduction tree. IEEE division is exact in every
+//     Highway target, so the lanes compute what the scalar code computes;
+//   - elements: a real fp32 division |x| / T per lane, min(., 6), then RNE
+//     onto E2M1 with GridCodes, and nibble packing in SIMD.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/nvfp4_kernels.cc"
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
@@ -30,22 +34,9 @@ constexpr size_t kNvRecordBytes = 1 + kNvBlock / 2;
 constexpr uint8_t kNvNanScale = 0x7F;
 // E2M1 as a GridParams: M = 1, emin = 0, quantum 2^−1, codes up to 7 (= 6.0).
 constexpr GridParams kE2M1Grid{1, 127, -1, 7, false};
-
-// RNE of a finite fp32 value 0 <= s <= 448 onto E4M3 (subnormals included),
-// in integer arithmetic: the magnitude code 0x00..0x7E.
-inline uint32_t e4m3_code_rne(float s) {
-  const uint32_t a = std::bit_cast<uint32_t>(s);
-  const uint32_t field = a >> 23;
-  uint32_t code;
-  if (field >= 121) {  // E4M3 normal (>= 2^-6): round at bit 20, rebias 127 -> 7
-    code = ((a + (1u << 19) - 1 + ((a >> 20) & 1)) >> 20) - (120u << 3);
-  } else {  // subnormal quantum 2^-9: significand shifted by 141 − exponent field (≥ 26 gives 0)
-    const uint32_t sig = (a & 0x7FFFFF) | (field ? 0x800000u : 0u);
-    const uint32_t shift = std::min<uint32_t>(141 - std::max<uint32_t>(field, 1), 26);
-    code = (sig + (1u << (shift - 1)) - 1 + ((sig >> shift) & 1)) >> shift;
-  }
-  return std::min<uint32_t>(code, 0x7E);
-}
+// The E4M3 block-scale grid, subnormals included (M = 3, emin = −6, quantum
+// 2^−9, codes up to 0x7E = 448): GridCodes on it is minifloat_round_even.
+constexpr GridParams kE4M3Grid{3, 127 - 6, -9, 0x7E, false};
 
 }  // namespace hifloat::kernels::detail
 #endif
@@ -54,17 +45,27 @@ HWY_BEFORE_NAMESPACE();
 namespace hifloat::kernels::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-// Largest |x| bits over the finite elements of x[0, n).
+// Largest |x| bits over the finite elements of x[0, n): a pure streaming
+// read (four independent accumulators; Inf/NaN patterns are >= 0x7F800000).
 uint32_t Nvfp4FiniteAmaxBits(const float* HWY_RESTRICT x, size_t n) {
   const DI di;
   const size_t lanes = hn::Lanes(di);
   const VI inf = hn::Set(di, 0x7F800000);
-  VI m = hn::Zero(di);
+  const VI sign = hn::SignBit(di);
+  const auto finite_abs = [&](const float* p) {
+    const VI a = hn::AndNot(sign, LoadBits(di, p));
+    return hn::IfThenElseZero(hn::Lt(a, inf), a);
+  };
+  VI m0 = hn::Zero(di), m1 = m0, m2 = m0, m3 = m0;
   size_t i = 0;
-  for (; i + lanes <= n; i += lanes) {
-    const VI a = hn::AndNot(hn::SignBit(di), LoadBits(di, x + i));
-    m = hn::Max(m, hn::IfThenElseZero(hn::Lt(a, inf), a));
+  for (; i + 4 * lanes <= n; i += 4 * lanes) {
+    m0 = hn::Max(m0, finite_abs(x + i));
+    m1 = hn::Max(m1, finite_abs(x + i + lanes));
+    m2 = hn::Max(m2, finite_abs(x + i + 2 * lanes));
+    m3 = hn::Max(m3, finite_abs(x + i + 3 * lanes));
   }
+  for (; i + lanes <= n; i += lanes) m0 = hn::Max(m0, finite_abs(x + i));
+  const VI m = hn::Max(hn::Max(m0, m1), hn::Max(m2, m3));
   uint32_t r = static_cast<uint32_t>(hn::GetLane(hn::MaxOfLanes(di, m)));
   for (; i < n; ++i) {
     const uint32_t a = std::bit_cast<uint32_t>(x[i]) & 0x7FFFFFFFu;
@@ -73,53 +74,179 @@ uint32_t Nvfp4FiniteAmaxBits(const float* HWY_RESTRICT x, size_t n) {
   return r;
 }
 
+// fp32 values of E4M3 magnitude codes 0..0x7E: normal codes move their fields
+// into place (bias 7 -> 127), subnormal codes are c · 2^−9 (exact).
+HWY_INLINE hn::Vec<hn::RebindToFloat<DI>> E4M3Values(DI di, VI code) {
+  const hn::RebindToFloat<DI> df;
+  const VI normal = hn::Add(hn::ShiftLeft<20>(code), hn::Set(di, 120 << 23));
+  const auto sub = hn::Mul(hn::ConvertTo(df, code), hn::Set(df, 0x1p-9f));
+  return hn::IfThenElse(hn::RebindMask(df, hn::Lt(code, hn::Set(di, 8))), sub, hn::BitCast(df, normal));
+}
+
+// min(q, 6) for q = the fp32 bits `bits` of a quotient |x| / T >= 0 (+Inf
+// included), then RNE onto E2M1: the magnitude code 0..7 (0, 0.5, 1, 1.5, 2,
+// 3, 4, 6). Equal to min + GridCodes with kE2M1Grid, in fewer operations:
+//   - the min is an integer min of the patterns (ordered like the values);
+//   - q >= 1 (E2M1 normals): the pattern rounded to one mantissa bit in
+//     integers (add half − 1 + lsb, shift; a carry is the next binade), then
+//     rebiased: code = (e − 126) · 2 + m;
+//   - q < 1 (step 0.5): q + 2^22 in fp32 is exactly 2^22 + RNE(2q) · 0.5 (the
+//     ulp of 2^22 is 0.5, ties go to the even multiple = the even code), so
+//     its pattern minus 2^22's is the code 0, 1 or 2 (2 is 1.0's code).
+// Lanes holding a NaN pattern give some code without overflowing (callers
+// overwrite those blocks).
+HWY_INLINE VI E2M1CodesMin6(DI di, VI bits) {
+  const hn::RebindToFloat<DI> df;
+  const VI q = hn::Min(bits, hn::Set(di, 0x40C00000));  // 6.0
+  const VI lsb = hn::And(hn::ShiftRight<22>(q), hn::Set(di, 1));
+  const VI normal = hn::Sub(hn::ShiftRight<22>(hn::Add(hn::Add(q, hn::Set(di, (1 << 21) - 1)), lsb)), hn::Set(di, 126 << 1));
+  const VI sub = hn::Sub(hn::BitCast(di, hn::Add(hn::BitCast(df, q), hn::Set(df, 0x1p22f))), hn::Set(di, 0x4A800000));
+  return hn::IfThenElse(hn::Lt(q, hn::Set(di, 0x3F800000)), sub, normal);
+}
+
+#if HWY_TARGET != HWY_SCALAR
+// Packs the element codes (0..15, one per i32 lane) of `lanes` consecutive
+// elements into lanes/2 bytes, element 2p in the low nibble of byte p (§0).
+HWY_INLINE void PackNibbles(DI di, VI code, uint8_t* HWY_RESTRICT out) {
+  const hn::Rebind<uint8_t, DI> d8;
+  const hn::Repartition<int16_t, decltype(d8)> d16;
+  const hn::Rebind<uint8_t, decltype(d16)> d8h;
+  const auto w = hn::BitCast(d16, hn::DemoteTo(d8, code));  // lane p: code 2p | code 2p+1 << 8
+  const auto p = hn::And(hn::Or(w, hn::ShiftRight<4>(w)), hn::Set(d16, 0xFF));
+  hn::StoreU(hn::DemoteTo(d8h, p), d8h, out);
+}
+#endif
+
+// Encodes exactly N = lanes blocks (N · 16 floats) into N records: the block
+// maxima, NaN flags, scale codes and total scales of all N blocks are
+// computed in SIMD lanes (lane b = block b), then each block's elements.
 // tensor_scale = on: g > 0 (the header's scale); off: g = 0.
-void Nvfp4EncodeBlocks(const float* HWY_RESTRICT x, size_t nblocks, uint8_t* HWY_RESTRICT rec, float g,
-                       const float* e4m3_values) {
+HWY_INLINE void Nvfp4EncodeGroup(const float* HWY_RESTRICT x, uint8_t* HWY_RESTRICT rec, float g) {
   const DI di;
   const hn::RebindToFloat<DI> df;
-  const hn::Rebind<uint8_t, DI> d8;
-  const size_t lanes = hn::Lanes(di);
+  constexpr size_t N = hn::MaxLanes(DI());
   constexpr size_t B = detail::kNvBlock;
+  static_assert(B % N == 0, "a block is a whole number of vectors");
+  constexpr size_t V = B / N;  // vectors per block
   const VI sign_mask = hn::SignBit(di);
-  for (size_t b = 0; b < nblocks; ++b, x += B, rec += detail::kNvRecordBytes) {
-    VI amax_v = hn::Zero(di);
-    for (size_t i = 0; i < B; i += lanes) amax_v = hn::Max(amax_v, hn::AndNot(sign_mask, LoadBits(di, x + i)));
-    const int32_t amax = hn::GetLane(hn::MaxOfLanes(di, amax_v));
-    if (amax > 0x7F800000) {  // a NaN in the block (§2 step 2.1, §3 step 1)
-      rec[0] = detail::kNvNanScale;
-      std::memset(rec + 1, 0, detail::kNvRecordBytes - 1);
-      continue;
-    }
-    const float bmax = std::bit_cast<float>(amax);  // may be +Inf
-    uint32_t scale_code;
-    float total;
-    if (g > 0.0f) {
-      const float s_raw = (bmax / 6.0f) / g;
-      const float s_c = std::min(std::max(s_raw, 0x1p-6f), 448.0f);
-      scale_code = detail::e4m3_code_rne(s_c);
-      total = g * e4m3_values[scale_code];
-    } else {
-      scale_code = detail::e4m3_code_rne(std::min(bmax / 6.0f, 448.0f));
-      total = e4m3_values[scale_code];
-    }
-    rec[0] = static_cast<uint8_t>(scale_code);
-    alignas(64) uint8_t codes[B];
-    const auto t = hn::Set(df, total);
-    const bool zero_total = total == 0.0f;
-    for (size_t i = 0; i < B; i += lanes) {
-      const VI bits = LoadBits(di, x + i);
-      const VI a = hn::AndNot(sign_mask, bits);
-      VI mag = hn::Zero(di);
-      if (!zero_total) {
-        const auto v = hn::Min(hn::Div(hn::BitCast(df, a), t), hn::Set(df, 6.0f));  // division, ±Inf gives 6
-        mag = GridCodes(di, hn::BitCast(di, v), 0, detail::kE2M1Grid);
-      }
-      const VI code = hn::Or(mag, hn::IfThenElseZero(hn::Lt(bits, hn::Zero(di)), hn::Set(di, 0x8)));
-      hn::StoreU(hn::DemoteTo(d8, code), d8, codes + i);
-    }
-    detail::pack_codes_swar(codes, B, 4, rec + 1);
+
+  // m[b]: partial maxima of block b's |x| bits. The tree folds pairs of
+  // vectors (ConcatEven/ConcatOdd of the pair, then Max), halving the
+  // partials per block at each level, until lane b of m[0] is block b's max.
+  VI m[N];
+  for (size_t b = 0; b < N; ++b) {
+    m[b] = hn::AndNot(sign_mask, LoadBits(di, x + b * B));
+    for (size_t v = 1; v < V; ++v) m[b] = hn::Max(m[b], hn::AndNot(sign_mask, LoadBits(di, x + b * B + v * N)));
   }
+#if HWY_TARGET != HWY_SCALAR
+  for (size_t n = N; n > 1; n /= 2) {
+    for (size_t k = 0; k < n / 2; ++k) {
+      m[k] = hn::Max(hn::ConcatEven(di, m[2 * k + 1], m[2 * k]), hn::ConcatOdd(di, m[2 * k + 1], m[2 * k]));
+    }
+  }
+#endif
+  const auto nan_block = hn::Gt(m[0], hn::Set(di, 0x7F800000));  // §2 step 2.1, §3 step 1
+  // bmax may be +Inf; NaN blocks' lanes compute with 0 and are overwritten below.
+  const auto bmax = hn::BitCast(df, hn::IfThenZeroElse(nan_block, m[0]));
+  const auto b6 = hn::Div(bmax, hn::Set(df, 6.0f));
+  VI scale_code;
+  hn::Vec<decltype(df)> total;
+  if (g > 0.0f) {  // §2 steps 2.3–2.7: s_raw = RN32(b / g), clamped, onto E4M3; T = RN32(g × s)
+    const auto gv = hn::Set(df, g);
+    const auto s_c = hn::Min(hn::Max(hn::Div(b6, gv), hn::Set(df, 0x1p-6f)), hn::Set(df, 448.0f));
+    scale_code = GridCodes(di, hn::BitCast(di, s_c), 0, detail::kE4M3Grid);
+    total = hn::Mul(gv, E4M3Values(di, scale_code));
+  } else {  // §3 steps 2–3: S = E4M3(min(RN32(bmax / 6), 448)), subnormals and 0 included
+    const auto sf = hn::Min(b6, hn::Set(df, 448.0f));
+    scale_code = GridCodes(di, hn::BitCast(di, sf), 0, detail::kE4M3Grid);
+    total = E4M3Values(di, scale_code);
+  }
+  HWY_ALIGN float t_of[N];
+  HWY_ALIGN int32_t scale_code_of[N];
+  hn::Store(total, df, t_of);
+  hn::Store(hn::IfThenElse(nan_block, hn::Set(di, detail::kNvNanScale), scale_code), di, scale_code_of);
+
+  const VI sign_code = hn::Set(di, 0x8);
+  for (size_t b = 0; b < N; ++b) {
+    uint8_t* r = rec + b * detail::kNvRecordBytes;
+    r[0] = static_cast<uint8_t>(scale_code_of[b]);
+    const auto t = hn::Set(df, t_of[b]);
+#if HWY_TARGET == HWY_SCALAR
+    uint8_t codes[B];
+#endif
+    for (size_t v = 0; v < V; ++v) {
+      const VI bits = LoadBits(di, x + b * B + v * N);
+      // min(RN32(|x| / T), 6): a real division; ±Inf gives 6.
+      const auto q = hn::Div(hn::BitCast(df, hn::AndNot(sign_mask, bits)), t);
+      // The input's sign bit even when the magnitude rounds to 0 (§0).
+      const VI code = hn::Or(E2M1CodesMin6(di, hn::BitCast(di, q)), hn::And(hn::ShiftRight<28>(bits), sign_code));
+#if HWY_TARGET == HWY_SCALAR
+      codes[v] = static_cast<uint8_t>(hn::GetLane(code));
+#else
+      PackNibbles(di, code, r + 1 + v * N / 2);
+#endif
+    }
+#if HWY_TARGET == HWY_SCALAR
+    detail::pack_codes_swar(codes, B, 4, r + 1);
+#endif
+  }
+
+  // Rare blocks, rewritten after the fact (their lanes above computed garbage):
+  // NaN blocks have all element codes 0; blocks with T = 0 (§2: g < 2^−143;
+  // §3: S = 0) keep only the signs.
+  const auto special = hn::Or(nan_block, hn::RebindMask(di, hn::Eq(total, hn::Zero(df))));
+  if (HWY_UNLIKELY(!hn::AllFalse(di, special))) {
+    HWY_ALIGN int32_t special_of[N];
+    hn::Store(hn::VecFromMask(di, special), di, special_of);
+    for (size_t b = 0; b < N; ++b) {
+      if (special_of[b] == 0) continue;
+      uint8_t* payload = rec + b * detail::kNvRecordBytes + 1;
+      uint8_t codes[B] = {};
+      if (t_of[b] == 0.0f && scale_code_of[b] != detail::kNvNanScale) {
+        for (size_t i = 0; i < B; ++i) {
+          uint32_t bits;
+          std::memcpy(&bits, x + b * B + i, 4);
+          codes[i] = static_cast<uint8_t>((bits >> 28) & 0x8);
+        }
+      }
+      detail::pack_codes_swar(codes, B, 4, payload);
+    }
+  }
+}
+
+// nblocks whole blocks: groups of N, then a zero-padded partial group whose
+// extra records are dropped.
+void Nvfp4EncodeBlocks(const float* HWY_RESTRICT x, size_t nblocks, uint8_t* HWY_RESTRICT rec, float g) {
+  constexpr size_t N = hn::MaxLanes(DI());
+  constexpr size_t B = detail::kNvBlock;
+  size_t b = 0;
+  for (; b + N <= nblocks; b += N) Nvfp4EncodeGroup(x + b * B, rec + b * detail::kNvRecordBytes, g);
+  if (b < nblocks) {
+    const size_t left = nblocks - b;
+    HWY_ALIGN float xs[N * B] = {};
+    uint8_t rs[N * detail::kNvRecordBytes];
+    std::memcpy(xs, x + b * B, left * B * sizeof(float));
+    Nvfp4EncodeGroup(xs, rs, g);
+    std::memcpy(rec + b * detail::kNvRecordBytes, rs, left * detail::kNvRecordBytes);
+  }
+}
+
+// fp32 bits of the E2M1 codes 0..15 (sign in bit 3) from the 16-entry table:
+// one in-register permute where a vector holds 8 or 16 lanes (with 8, the
+// magnitude comes from entries 0..7 and the sign is or-ed in), else a gather.
+HWY_INLINE VI E2M1SignedBits(DI di, VI code, const uint32_t* HWY_RESTRICT table) {
+#if HWY_TARGET != HWY_SCALAR
+  constexpr size_t N = hn::MaxLanes(DI());
+  if constexpr (N == 16) {
+    return hn::TableLookupLanes(hn::LoadU(di, reinterpret_cast<const int32_t*>(table)), hn::IndicesFromVec(di, code));
+  } else if constexpr (N == 8) {
+    const VI mag = hn::TableLookupLanes(hn::LoadU(di, reinterpret_cast<const int32_t*>(table)),
+                                        hn::IndicesFromVec(di, hn::And(code, hn::Set(di, 7))));
+    return hn::Or(mag, hn::ShiftLeft<28>(hn::And(code, hn::Set(di, 8))));
+  }
+#endif
+  const hn::RebindToUnsigned<DI> du;
+  return hn::BitCast(di, hn::GatherIndex(du, table, code));
 }
 
 // Returns the index of the first block whose scale code has its sign bit set
@@ -127,7 +254,6 @@ void Nvfp4EncodeBlocks(const float* HWY_RESTRICT x, size_t nblocks, uint8_t* HWY
 size_t Nvfp4DecodeBlocks(const uint8_t* HWY_RESTRICT rec, size_t nblocks, float* HWY_RESTRICT out, float g,
                          const float* e4m3_values, const uint32_t* e2m1_signed_bits) {
   const DI di;
-  const hn::RebindToUnsigned<DI> du;
   const hn::RebindToFloat<DI> df;
   const hn::Rebind<uint8_t, DI> d8;
   const size_t lanes = hn::Lanes(di);
@@ -147,8 +273,7 @@ size_t Nvfp4DecodeBlocks(const uint8_t* HWY_RESTRICT rec, size_t nblocks, float*
     for (size_t i = 0; i < B; i += lanes) {
       const VI code = hn::PromoteTo(di, hn::LoadU(d8, codes + i));
       // (±q) × T = ±(q × T): IEEE multiplication is sign-symmetric.
-      const auto q = hn::BitCast(df, hn::GatherIndex(du, e2m1_signed_bits, code));
-      hn::StoreU(hn::Mul(q, t), df, out + i);
+      hn::StoreU(hn::Mul(hn::BitCast(df, E2M1SignedBits(di, code, e2m1_signed_bits)), t), df, out + i);
     }
   }
   return nblocks;
@@ -208,7 +333,7 @@ class Nvfp4Kernel final : public BlockKernel {
   }
 
   void encode_blocks(const float* x, size_t nblocks, const uint8_t* header, uint8_t* rec) const override {
-    HWY_DYNAMIC_DISPATCH(Nvfp4EncodeBlocks)(x, nblocks, rec, tensor_scale_ ? load_f32_le(header) : 0.0f, e4m3_);
+    HWY_DYNAMIC_DISPATCH(Nvfp4EncodeBlocks)(x, nblocks, rec, tensor_scale_ ? load_f32_le(header) : 0.0f);
   }
   void decode_blocks(const uint8_t* rec, size_t nblocks, const uint8_t* header, float* out) const override {
     const float g = tensor_scale_ ? load_f32_le(header) : 0.0f;
