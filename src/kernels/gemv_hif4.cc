@@ -33,10 +33,12 @@
 #include "kernels/matmul_layout.h"
 #include "kernels/parallel_for.h"
 
+
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/gemv_hif4.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 #include "hwy/highway.h"
+#include "hwy/cache_control.h"
 
 #if HWY_ONCE
 #include "hwy/aligned_allocator.h"
@@ -129,6 +131,7 @@ HWY_INLINE void Lines(const GemvOperands& op, int64_t j0) {
     uint32_t meta[R];
     VF lut[R];
     for (int r = 0; r < R; ++r) {
+      hwy::Prefetch(lines[r] + 36 * u + R * line_bytes);  // the next pass's lines
       meta[r] = Meta(lines[r] + 36 * u);
       lut[r] = hn::Mul(signed_q, hn::Set(df, s4[meta[r] & 0xFF]));  // exact: ≤ 6 significant bits
     }
