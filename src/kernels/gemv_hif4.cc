@@ -121,7 +121,13 @@ HWY_INLINE void Lines(const GemvOperands& op, int64_t j0) {
   const auto& patterns = gemv_shift_patterns();
   const size_t line_bytes = static_cast<size_t>(op.units) * 36;
   const uint8_t* lines[R];
-  for (int r = 0; r < R; ++r) lines[r] = op.w + static_cast<size_t>(j0 + r) * line_bytes;
+  // Prefetching the lines of the next pass (R lines on) keeps DRAM busy when
+  // the weights do not fit in the caches; the last pass re-touches its own.
+  const uint8_t* next[R];
+  for (int r = 0; r < R; ++r) {
+    lines[r] = op.w + static_cast<size_t>(j0 + r) * line_bytes;
+    next[r] = j0 + R + r < op.n ? lines[r] + R * line_bytes : lines[r];
+  }
   const VF signed_q = hn::Load(df, kSignedQ);
   VF acc[M][R];
   for (int i = 0; i < M; ++i)
@@ -131,7 +137,7 @@ HWY_INLINE void Lines(const GemvOperands& op, int64_t j0) {
     uint32_t meta[R];
     VF lut[R];
     for (int r = 0; r < R; ++r) {
-      hwy::Prefetch(lines[r] + 36 * u + R * line_bytes);  // the next pass's lines
+      hwy::Prefetch(next[r] + 36 * u);
       meta[r] = Meta(lines[r] + 36 * u);
       lut[r] = hn::Mul(signed_q, hn::Set(df, s4[meta[r] & 0xFF]));  // exact: ≤ 6 significant bits
     }
