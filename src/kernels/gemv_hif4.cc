@@ -1,4 +1,4 @@
-// Few rows of fp32 activations (M ≤ 4, GEMV and its neighbours) × packed HiF4
+// Few rows of fp32 activations (M ≤ 8, GEMV and small batches) × packed HiF4
 // weights, accumulation kFp32 (docs/matmul.md §2.2): 16 FMA lanes along K with
 // the exactly formed weight ŵ, then the halving tree. The weights are decoded
 // in registers and never stored; each weight line is read once per call.
@@ -48,7 +48,9 @@
 #define HIFLOAT_GEMV_HIF4_ONCE
 namespace hifloat::kernels {
 
-constexpr int64_t kGemvMaxRows = 4;  // activation rows handled here (M ≤ 4)
+// Activation rows handled here: up to 4 per pass over the weights; beyond 8
+// the panel-decoding GEMM (matmul_dense.cc) is faster.
+constexpr int64_t kGemvMaxRows = 8;
 
 // Slot of lane j (0..15) in the kernel's vectors.
 constexpr int gemv_slot(int j) { return 2 * (j & 7) + (j >> 3); }
@@ -174,11 +176,19 @@ void LinesRange(const GemvOperands& op, int64_t j0, int64_t j1) {
 
 bool GemvHif4(const GemvOperands* op, int threads) {
   parallel_for(op->n, threads, 16, [&](int64_t j0, int64_t j1) {
-    switch (op->m) {
-      case 1: LinesRange<1>(*op, j0, j1); break;
-      case 2: LinesRange<2>(*op, j0, j1); break;
-      case 3: LinesRange<3>(*op, j0, j1); break;
-      default: LinesRange<4>(*op, j0, j1); break;
+    // Activation rows in groups of up to 4 (register tile), each group one
+    // pass over the weight lines [j0, j1).
+    for (int64_t i0 = 0; i0 < op->m; i0 += 4) {
+      GemvOperands g = *op;
+      g.a = op->a + i0 * op->units * 64;
+      g.c = op->c + i0 * op->n;
+      g.m = std::min<int64_t>(4, op->m - i0);
+      switch (g.m) {
+        case 1: LinesRange<1>(g, j0, j1); break;
+        case 2: LinesRange<2>(g, j0, j1); break;
+        case 3: LinesRange<3>(g, j0, j1); break;
+        default: LinesRange<4>(g, j0, j1); break;
+      }
     }
   });
   return true;
