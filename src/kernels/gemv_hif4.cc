@@ -1,7 +1,8 @@
-// Few rows of fp32 activations (M ≤ 8, GEMV and small batches) × packed HiF4
+// Few rows of fp32 activations (M ≤ 16: GEMV and small batches) × packed HiF4
 // weights, accumulation kFp32 (docs/matmul.md §2.2): 16 FMA lanes along K with
 // the exactly formed weight ŵ, then the halving tree. The weights are decoded
-// in registers and never stored; each weight line is read once per call.
+// in registers and never stored; each weight line is read once per group of
+// up to 4 activation rows, 4 weight lines at a time, prefetching the next 4.
 //
 // Per unit (64 values, HIF4.md §3, §7) and weight line:
 //   lut   = (±q for the 16 E1M2 codes) · S/4        one multiply per unit;
@@ -33,7 +34,6 @@
 #include "kernels/matmul_layout.h"
 #include "kernels/parallel_for.h"
 
-
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/gemv_hif4.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
@@ -48,9 +48,11 @@
 #define HIFLOAT_GEMV_HIF4_ONCE
 namespace hifloat::kernels {
 
-// Activation rows handled here: up to 4 per pass over the weights; beyond 8
-// the panel-decoding GEMM (matmul_dense.cc) is faster.
-constexpr int64_t kGemvMaxRows = 8;
+// Activation rows handled here, up to 4 per pass over the weights. Measured
+// on Zen 4 (docs/performance.md): 4 rows per pass run at ~75 GFLOP/s, and at
+// M = 16 this path still takes half the time of the panel-decoding GEMM of
+// matmul_dense.cc; revisit the bound when that GEMM gets faster.
+constexpr int64_t kGemvMaxRows = 16;
 
 // Slot of lane j (0..15) in the kernel's vectors.
 constexpr int gemv_slot(int j) { return 2 * (j & 7) + (j >> 3); }
