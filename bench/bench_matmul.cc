@@ -1,5 +1,7 @@
 // Matmul benchmarks (docs/performance.md "Matmul"): packed HiF4 GEMV/GEMM against
-// OpenBLAS sgemv/sgemm and memcpy of the packed bytes, in the same run.
+// OpenBLAS sgemv/sgemm and memcpy of the packed bytes, in the same run. OpenBLAS
+// gets the same thread count as the hifloat row (openblas_set_num_threads).
+// "CPU" is the calling thread's CPU time (for 2-thread rows: one of the two).
 #include <benchmark/benchmark.h>
 
 #include <cstring>
@@ -52,6 +54,23 @@ void BM_GemvHif4(benchmark::State& st) {
   st.SetBytesProcessed(static_cast<int64_t>(st.iterations() * w.data.size()));
 }
 BENCHMARK(BM_GemvHif4)->Args({4096, 4096, 1})->Args({4096, 4096, 2})->Args({11008, 4096, 1})->Args({11008, 4096, 2})
+    ->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+// Small batches (M rows of activations) on the same kernel: args M, N, K, threads.
+void BM_GemvHif4Batch(benchmark::State& st) {
+  const int64_t m = st.range(0), n = st.range(1), k = st.range(2);
+  const Packed w = random_hif4(n, k, 1);
+  const auto a = random_vec(static_cast<size_t>(m * k), 2);
+  std::vector<float> c(static_cast<size_t>(m * n));
+  hifloat::MatmulOptions opt;
+  opt.threads = static_cast<int>(st.range(3));
+  for (auto _ : st) {
+    hifloat::linear(a.data(), m, k, w, c.data(), opt);
+    benchmark::DoNotOptimize(c.data());
+  }
+  st.SetBytesProcessed(static_cast<int64_t>(st.iterations() * w.data.size()));
+}
+BENCHMARK(BM_GemvHif4Batch)->Args({4, 4096, 4096, 1})->Args({8, 4096, 4096, 1})->Args({16, 4096, 4096, 1})->Args({17, 4096, 4096, 1})
     ->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 void BM_MemcpyPackedBytes(benchmark::State& st) {

@@ -1,0 +1,179 @@
+// The few-row HiF4 weight kernel (src/kernels/gemv_hif4.cc, M ≤ 16) and its
+// neighbours against the scalar reference of docs/matmul.md §2.2, bit for bit:
+// every compiled SIMD target, M = 1..17 (17 takes the GEMM path), K with tails inside a 16-value chunk
+// and inside a unit, N not a multiple of the 4-line pass, NaN units, extreme
+// scales, non-finite / huge / subnormal activations, nonzero padding codes,
+// 1, 2 and 3 threads, both `linear` (N, K) and `matmul` (K, N) layouts.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "hifloat/matmul.h"
+#include "hwy/targets.h"
+#include "matmul_test_util.h"
+
+namespace hifloat {
+namespace {
+
+using testing::random_floats;
+using testing::random_hif4_units;
+using testing::same_bits;
+
+template <class F>
+void for_each_target(F&& body) {
+  for (int64_t target : hwy::SupportedAndGeneratedTargets()) {
+    hwy::SetSupportedTargetsForTest(target);
+    SCOPED_TRACE(hwy::TargetName(target));
+    body();
+  }
+  hwy::SetSupportedTargetsForTest(0);
+}
+
+// Activations with the special values the fp32 rule must carry through the
+// FMA chains: ±0, ±Inf, NaN, values whose product with ŵ overflows, and
+// subnormals (their products with ŵ are exact, so nothing may flush them).
+std::vector<float> special_activations(int64_t m, int64_t k, uint64_t seed, bool specials) {
+  std::vector<float> a = random_floats(static_cast<size_t>(m * k), seed);
+  if (!specials) return a;
+  std::mt19937_64 rng(seed ^ 0x5eed);
+  const float kSpecials[] = {0.0f,
+                             -0.0f,
+                             std::numeric_limits<float>::infinity(),
+                             -std::numeric_limits<float>::infinity(),
+                             std::numeric_limits<float>::quiet_NaN(),
+                             std::numeric_limits<float>::max(),
+                             -std::ldexp(1.0f, 126),
+                             std::ldexp(1.5f, 125),
+                             std::numeric_limits<float>::denorm_min(),
+                             -std::ldexp(3.0f, -140)};
+  for (auto& x : a)
+    if (rng() % 23 == 0) x = kSpecials[rng() % std::size(kSpecials)];
+  return a;
+}
+
+std::vector<float> run(const std::vector<float>& a, int64_t m, int64_t k, const Packed& w, bool linear_form,
+                       bool reference, int threads) {
+  const int64_t n = linear_form ? w.shape[0] : w.shape[1];
+  std::vector<float> c(static_cast<size_t>(m * n), -7.0f);
+  MatmulOptions opt;
+  opt.reference = reference;
+  opt.threads = threads;
+  if (linear_form) {
+    linear(a.data(), m, k, w, c.data(), opt);
+  } else {
+    matmul(a.data(), m, k, w, c.data(), opt);
+  }
+  return c;
+}
+
+void expect_matches_reference(const std::vector<float>& a, int64_t m, int64_t k, const Packed& w, bool linear_form,
+                              const char* what) {
+  const auto want = run(a, m, k, w, linear_form, true, 1);
+  for (int threads : {1, 2, 3}) {
+    EXPECT_TRUE(same_bits(run(a, m, k, w, linear_form, false, threads), want))
+        << what << " m=" << m << " k=" << k << " n=" << (linear_form ? w.shape[0] : w.shape[1])
+        << " linear=" << linear_form << " threads=" << threads;
+  }
+}
+
+TEST(GemvHif4, RandomShapesMatchReference) {
+  const int64_t kK[] = {1, 15, 16, 17, 63, 64, 65, 100, 191, 256, 1000};
+  const int64_t kN[] = {1, 3, 4, 5, 18, 37};
+  for_each_target([&] {
+    uint64_t seed = 1;
+    for (int64_t m : {1, 2, 3, 4, 5, 8, 16, 17})
+      for (int64_t k : kK)
+        for (int64_t n : kN) {
+          const bool linear_form = (seed & 1) != 0;
+          const Packed w = linear_form ? random_hif4_units({n, k}, 1, ++seed, 0.02)
+                                       : random_hif4_units({k, n}, 0, ++seed, 0.02);
+          const auto a = special_activations(m, k, ++seed, false);
+          expect_matches_reference(a, m, k, w, linear_form, "plain");
+        }
+  });
+}
+
+TEST(GemvHif4, SpecialActivationsAndExtremeScales) {
+  for_each_target([] {
+    uint64_t seed = 500;
+    for (int64_t m : {1, 2, 4, 7})
+      for (int64_t k : {33, 64, 200, 640}) {
+        // spread 48: scale codes across the whole E6M2 range, both ends included.
+        Packed w = random_hif4_units({21, k}, 1, ++seed, 0.05, 48);
+        w.data[0] = 0x00;   // smallest scale S = 2^-48
+        w.data[36 * ((k + 63) / 64)] = 0xFE;  // largest finite scale, line 1
+        const auto a = special_activations(m, k, ++seed, true);
+        expect_matches_reference(a, m, k, w, true, "specials");
+      }
+  });
+}
+
+// A line whose every activation is huge: ŵ·a overflows to ±Inf in some FMAs
+// and not in others, and Inf − Inf gives NaN within a lane.
+TEST(GemvHif4, HugeActivationsOverflowLikeTheReference) {
+  for_each_target([] {
+    const int64_t k = 256;
+    std::vector<float> a(static_cast<size_t>(2 * k));
+    for (int64_t i = 0; i < 2 * k; ++i) a[i] = (i % 3 == 0 ? -1.0f : 1.0f) * std::ldexp(1.0f + (i % 7) / 8.0f, 120 + i % 8);
+    const Packed w = random_hif4_units({9, k}, 1, 77, 0.0, 48);
+    expect_matches_reference(a, 2, k, w, true, "huge");
+  });
+}
+
+// Padding codes past K need not be zero for the reference (it decodes only K
+// values); the kernel must ignore them too, including next to Inf activations.
+TEST(GemvHif4, NonzeroPaddingIsIgnored) {
+  for_each_target([] {
+    for (int64_t k : {1, 17, 70}) {
+      Packed w = random_hif4_units({6, k}, 1, 300 + k);
+      std::mt19937_64 rng(k);
+      const int64_t upl = (k + 63) / 64;
+      for (int64_t line = 0; line < 6; ++line) {
+        uint8_t* unit = w.data.data() + (line * upl + upl - 1) * 36;
+        for (int64_t i = k % 64; i < 64; ++i)
+          unit[4 + i / 2] |= static_cast<uint8_t>(((rng() % 15) + 1) << (4 * (i & 1)));
+      }
+      std::vector<float> a = random_floats(static_cast<size_t>(3 * k), 9);
+      a[static_cast<size_t>(k - 1)] = std::numeric_limits<float>::infinity();
+      expect_matches_reference(a, 3, k, w, true, "padding");
+    }
+  });
+}
+
+// Every E1M2 code and flag pattern with activation 1: each output is then the
+// lane tree of exact weight sums, so this pins the decode independently of
+// FMA rounding. The expected value is computed here from HIF4.md §3 directly.
+TEST(GemvHif4, EveryCodeAndFlagPatternDecodes) {
+  for_each_target([] {
+    const int64_t k = 64, n = 256;
+    Packed w = random_hif4_units({n, k}, 1, 4242);
+    for (int64_t j = 0; j < n; ++j) {
+      uint8_t* unit = w.data.data() + j * 36;
+      unit[0] = static_cast<uint8_t>(0xC0 + (j % 8));  // S = (1 + (j%4)/4)·2^(j%8>>2)
+      unit[1] = static_cast<uint8_t>(j);               // every b8 pattern
+      unit[2] = static_cast<uint8_t>(j * 7);            // b4 patterns
+      unit[3] = static_cast<uint8_t>(j * 13 + 5);
+      for (int p = 0; p < 32; ++p) unit[4 + p] = static_cast<uint8_t>(j + 16 * p + p);  // every nibble
+    }
+    for (int64_t col = 0; col < k; ++col) {
+      std::vector<float> a(static_cast<size_t>(k), 0.0f);
+      a[col] = 1.0f;
+      std::vector<float> c(n);
+      linear(a.data(), 1, k, w, c.data());
+      for (int64_t j = 0; j < n; ++j) {
+        const uint8_t* unit = w.data.data() + j * 36;
+        const int code = (unit[4 + col / 2] >> (4 * (col % 2))) & 15;
+        const int sh = ((unit[1] >> (col / 8)) & 1) + ((((unit[2] | (unit[3] << 8)) >> (col / 4))) & 1);
+        const double s = (1.0 + (unit[0] & 3) / 4.0) * std::ldexp(1.0, (unit[0] >> 2) - 48);
+        const double want = (code & 8 ? -1.0 : 1.0) * (code & 7) / 4.0 * std::ldexp(1.0, sh) * s;
+        ASSERT_EQ(c[j], static_cast<float>(want)) << "line " << j << " k " << col;
+      }
+    }
+  });
+}
+
+}  // namespace
+}  // namespace hifloat
