@@ -13,6 +13,11 @@ namespace hifloat::kernels {
 // Dense fp32 A (m×k) × packed lines B, accumulation kFp32 (16-lane FMA rule).
 bool matmul_dense_fp32(const float* a, int64_t m, const PackedLines& b, float* c, int threads);
 
+// The same for m ≥ kGemmMinRows: lane-major packed outer-product GEMM
+// (matmul_dense_gemm.cc). matmul_dense_fp32 forwards to it.
+constexpr int64_t kGemmMinRows = 8;
+bool matmul_dense_gemm_fp32(const float* a, int64_t m, const PackedLines& b, float* c, int threads);
+
 // Packed × packed, any accumulation (hif4 and hif8).
 bool matmul_packed(const PackedLines& a, const PackedLines& b, Accumulation acc, float* c, int threads);
 

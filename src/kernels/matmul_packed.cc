@@ -4,9 +4,11 @@
 namespace hifloat::kernels {
 
 bool matmul_hif4_packed(const PackedLines& a, const PackedLines& b, Accumulation acc, float* c, int threads);
+bool matmul_hif8_packed(const PackedLines& a, const PackedLines& b, Accumulation acc, float* c, int threads);
 
 bool matmul_packed(const PackedLines& a, const PackedLines& b, Accumulation acc, float* c, int threads) {
   if (a.packed->format.name == "hif4") return matmul_hif4_packed(a, b, acc, c, threads);
+  if (a.packed->format.name == "hif8") return matmul_hif8_packed(a, b, acc, c, threads);
   return false;
 }
 
