@@ -226,5 +226,33 @@ TEST(MatmulGemm, Hif8WideBlockSums) {
   }
 }
 
+// §2.3 truncation where the exact sum needs more than fp64's 53 bits: an
+// accumulator of 2^20 (or 1.5·2^20) after block 0 and a block-1 sum of
+// ±2^-40. Truncation steps to the float below only when the tiny part points
+// toward zero; fp32 and exact round it away.
+TEST(MatmulGemm, Hif8TruncatesTowardZero) {
+  const int64_t k = 100;
+  const float big[] = {0x1p20f, 0x1.8p20f};
+  for (float acc0 : big) {
+    for (float sign : {-1.0f, 1.0f}) {
+      std::vector<float> a(static_cast<size_t>(k), 0.0f), b(static_cast<size_t>(k), 0.0f);
+      a[0] = 32768;
+      b[0] = acc0 / 32768;  // 32 or 48
+      a[64] = 0x1p-20f;
+      b[64] = sign * 0x1p-20f;  // block 1 sum: ±2^-40
+      const Packed pa = encode(parse_format("hif8"), a.data(), {1, k}, 1);
+      const Packed pb = encode(parse_format("hif8"), b.data(), {1, k}, 1);
+      for (Accumulation acc : {Accumulation::kFp32, Accumulation::kExact, Accumulation::kFp32Truncate}) {
+        float got = 0;
+        MatmulOptions opt;
+        opt.accumulation = acc;
+        linear(pa, pb, &got, opt);
+        const float want = (acc == Accumulation::kFp32Truncate && sign < 0) ? std::nextafter(acc0, 0.0f) : acc0;
+        EXPECT_EQ(got, want) << accumulation_name(acc) << " acc0=" << acc0 << " sign=" << sign;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace hifloat

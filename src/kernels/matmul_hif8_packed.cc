@@ -155,7 +155,29 @@ constexpr int kMR8 = kL8 >= 8 ? 8 : 6;
 #if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
 HWY_INLINE void StoreFp32(VD v, float* p) { hn::StoreU(hn::DemoteTo(DH(), v), DH(), p); }
 HWY_INLINE void AddFp32(VD v, float* p) { hn::StoreU(hn::Add(hn::LoadU(DH(), p), hn::DemoteTo(DH(), v)), DH(), p); }
+constexpr bool kVectorTrunc = true;
+// *p = RZ32(*p + s) for an exact fp64 block sum s: add_double_toward_zero
+// across lanes. The step toward zero from a float32 f is RN32(f·(1 − 2^-24))
+// (the product is exact in fp64 and lies more than half an ulp below |f|, or
+// exactly one ulp when |f| is a power of two). Overflow cannot occur: a HiF8
+// line sum is below K·2^30.
+HWY_INLINE void AddTruncFp32(VD s, float* p) {
+  const DD d;
+  const DH dh;
+  const VD a = hn::PromoteTo(d, hn::LoadU(dh, p));
+  const VD t = hn::Add(a, s);
+  const VD bb = hn::Sub(t, a);
+  const VD err = hn::Add(hn::Sub(a, hn::Sub(t, bb)), hn::Sub(s, bb));  // TwoSum
+  const VD fd = hn::PromoteTo(d, hn::DemoteTo(dh, t));
+  const VD zero = hn::Zero(d);
+  const auto err_inward = hn::Or(hn::And(hn::Gt(t, zero), hn::Lt(err, zero)), hn::And(hn::Lt(t, zero), hn::Gt(err, zero)));
+  const auto too_far = hn::Or(hn::Gt(hn::Abs(fd), hn::Abs(t)), hn::And(hn::Eq(fd, t), err_inward));
+  const VD pred = hn::PromoteTo(d, hn::DemoteTo(dh, hn::Mul(fd, hn::Set(d, 1.0 - 0x1p-24))));
+  hn::StoreU(hn::DemoteTo(dh, hn::IfThenElse(too_far, pred, fd)), dh, p);
+}
 #else
+constexpr bool kVectorTrunc = false;
+HWY_INLINE void AddTruncFp32(VD, float*) {}
 HWY_INLINE void StoreFp32(VD v, float* p) {
   alignas(64) double t[kL8];
   hn::Store(v, DD(), t);
@@ -227,6 +249,9 @@ void Hif8Tile(const Hif8Operands& op, const double* ap, const int* a_span, int a
         if (op.mode == Accumulation::kFp32) {
           for (int i = 0; i < MR; ++i)
             for (int v = 0; v < kNV8; ++v) AddFp32(acc[i][v], &acc32[i][v * kL8]);
+        } else if constexpr (kVectorTrunc) {
+          for (int i = 0; i < MR; ++i)
+            for (int v = 0; v < kNV8; ++v) AddTruncFp32(acc[i][v], &acc32[i][v * kL8]);
         } else {
           for (int i = 0; i < MR; ++i)
             for (int v = 0; v < kNV8; ++v) hn::Store(acc[i][v], d, &s64[i][v * kL8]);
