@@ -172,7 +172,7 @@ bool DenseGemm(const float* a, int64_t m, const PackedLines* b, float* c, int th
     auto ap = hwy::AllocateAligned<float>(static_cast<size_t>(a_panels * kp * kMR));
     parallel_for(a_panels, threads, 1, [&](int64_t p0, int64_t p1) { PackA(a, m, k, kp, p0, p1, ap.get()); });
     // Weight rows per decoded block: about 1 MiB of fp32 panels.
-    const int64_t nc = std::max<int64_t>(kNR, (int64_t{1} << 18) / kp / kNR * kNR);
+    const int64_t nc = std::max<int64_t>(4 * kNR, (int64_t{1} << 17) / kp / kNR * kNR);
     parallel_for(n, threads, kNR, [&](int64_t n0, int64_t n1) {
       auto wp = hwy::AllocateAligned<float>(static_cast<size_t>(nc * kp));
       std::vector<float> line(static_cast<size_t>(k));
