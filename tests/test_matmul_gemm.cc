@@ -147,10 +147,10 @@ TEST(MatmulGemm, DenseBf16) {
 // mix line by line and block by block.
 enum class Hif8Data { kRandomCodes, kGaussian, kMixed };
 
-Packed hif8_operand(const Shape& shape, uint64_t seed, Hif8Data kind) {
+Packed byte_operand(const char* format, const Shape& shape, uint64_t seed, Hif8Data kind) {
   Packed p;
   if (kind == Hif8Data::kRandomCodes) {
-    p.format = parse_format("hif8");
+    p.format = parse_format(format);
     p.shape = shape;
     p.axis = 0;
     std::mt19937_64 rng(seed);
@@ -163,17 +163,18 @@ Packed hif8_operand(const Shape& shape, uint64_t seed, Hif8Data kind) {
     std::mt19937_64 rng(seed + 1);
     for (size_t i = 0; i < x.size(); i += 1 + rng() % 97) x[i] = std::ldexp(x[i], static_cast<int>(rng() % 36) - 20);
   }
-  return encode(parse_format("hif8"), x.data(), shape, 0);
+  return encode(parse_format(format), x.data(), shape, 0);
 }
 
-void check_hif8_packed(Hif8Data kind) {
+// The same kernel serves every one-byte elementwise format (matmul_hif8_packed.cc).
+void check_bytes_packed(const char* format, Hif8Data kind) {
   const Shape3 shapes[] = {{1, 1, 1},    {1, 19, 64},   {2, 7, 65},    {9, 17, 130}, {8, 16, 128},
                            {13, 33, 200}, {17, 40, 1000}, {3, 70, 63}};
   uint64_t seed = 4000 + static_cast<uint64_t>(kind) * 100;
   for (const Shape3& s : shapes) {
     for (bool as_linear : {false, true}) {
-      const Packed a = hif8_operand({s.m, s.k}, ++seed, kind);
-      const Packed b = hif8_operand(as_linear ? Shape{s.n, s.k} : Shape{s.k, s.n}, ++seed, kind);
+      const Packed a = byte_operand(format, {s.m, s.k}, ++seed, kind);
+      const Packed b = byte_operand(format, as_linear ? Shape{s.n, s.k} : Shape{s.k, s.n}, ++seed, kind);
       for (Accumulation acc : {Accumulation::kFp32, Accumulation::kExact, Accumulation::kFp32Truncate}) {
         std::vector<float> want(static_cast<size_t>(s.m * s.n)), got(want.size());
         MatmulOptions opt;
@@ -185,7 +186,7 @@ void check_hif8_packed(Hif8Data kind) {
           opt.threads = threads;
           std::fill(got.begin(), got.end(), -7.0f);
           as_linear ? linear(a, b, got.data(), opt) : matmul(a, b, got.data(), opt);
-          EXPECT_TRUE(same_bits(got, want)) << "kind=" << static_cast<int>(kind) << " m=" << s.m << " n=" << s.n
+          EXPECT_TRUE(same_bits(got, want)) << format << " kind=" << static_cast<int>(kind) << " m=" << s.m << " n=" << s.n
                                             << " k=" << s.k << " " << accumulation_name(acc) << " threads=" << threads
                                             << " linear=" << as_linear;
         }
@@ -195,13 +196,20 @@ void check_hif8_packed(Hif8Data kind) {
 }
 
 TEST(MatmulGemm, Hif8TimesHif8RandomCodes) {
-  for_each_target([] { check_hif8_packed(Hif8Data::kRandomCodes); });
+  for_each_target([] { check_bytes_packed("hif8", Hif8Data::kRandomCodes); });
 }
 TEST(MatmulGemm, Hif8TimesHif8Gaussian) {
-  for_each_target([] { check_hif8_packed(Hif8Data::kGaussian); });
+  for_each_target([] { check_bytes_packed("hif8", Hif8Data::kGaussian); });
 }
 TEST(MatmulGemm, Hif8TimesHif8Mixed) {
-  for_each_target([] { check_hif8_packed(Hif8Data::kMixed); });
+  for_each_target([] { check_bytes_packed("hif8", Hif8Data::kMixed); });
+}
+TEST(MatmulGemm, Fp8TimesFp8) {
+  for (const char* format : {"fp8_e4m3", "fp8_e5m2", "fp8_e5m2:overflow=saturate"}) {
+    for (Hif8Data kind : {Hif8Data::kRandomCodes, Hif8Data::kGaussian, Hif8Data::kMixed}) {
+      for_each_target([&] { check_bytes_packed(format, kind); });
+    }
+  }
 }
 
 // Block sums that need more than 24 bits and cancel: 2^15·2^15 against

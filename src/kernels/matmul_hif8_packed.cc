@@ -1,8 +1,11 @@
-// HiF8 × HiF8 (both packed), all three accumulations (docs/matmul.md §2).
+// Packed × packed for one-byte elementwise formats (hif8, fp8_e4m3,
+// fp8_e5m2), all three accumulations (docs/matmul.md §2, §3.2).
 //
 // Every finite HiF8 value is an integer multiple of 2^-22 below 2^16 with at
 // most 4 significant bits (HIF8.md §1), so a product is a multiple of 2^-44
-// with at most 8 significant bits, exact in fp64. Whether a *sum* of such
+// with at most 8 significant bits, exact in fp64. (FP8: multiples of 2^-9
+// resp. 2^-16 with ≤ 4 resp. 3 significant bits; below, 22 is the format's
+// `frac_bits` and 44 twice that.) Whether a *sum* of such
 // products is exact in fp64 depends on the spread of exponents: if every
 // value of an A line lies in [2^bot_a, 2^(top_a+1)) as a multiple of
 // 2^bot_a (span_a = top_a − bot_a), likewise for B, then every partial sum
@@ -25,6 +28,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <span>
 #include <vector>
 
 #include "hifloat/hif8.h"
@@ -47,69 +51,92 @@ struct CodeInfo {
   bool finite_nonzero;
 };
 
-inline const std::array<CodeInfo, 256>& code_table() {
-  static const std::array<CodeInfo, 256> t = [] {
-    std::array<CodeInfo, 256> r{};
-    for (int c = 0; c < 256; ++c) {
-      const double v = hif8_decode(static_cast<uint8_t>(c));
-      r[c].value = v;
-      r[c].finite_nonzero = std::isfinite(v) && v != 0;
-      if (r[c].finite_nonzero) {
-        const auto i = static_cast<uint64_t>(std::ldexp(std::fabs(v), 22));  // exact integer < 2^38
-        r[c].top = 63 - std::countl_zero(i) - 22;
-        r[c].bot = std::countr_zero(i) - 22;
-      }
+// The 256 decoded values of a one-byte elementwise format, and frac_bits F:
+// every finite value is an integer multiple of 2^-F (F = 22 for HiF8).
+struct CodeTable {
+  std::array<CodeInfo, 256> info{};
+  int frac_bits = 0;
+  bool usable = false;  // every value has ≤ 8 significant bits and |x|·2^F < 2^40
+};
+
+inline CodeTable make_code_table(const PackedLines& p) {
+  CodeTable t;
+  int min_bot = 1000, max_top = -1000;
+  for (int c = 0; c < 256; ++c) {
+    const auto code = static_cast<uint8_t>(c);
+    float v = 0;
+    if (p.packed->format.name == "hif8") {
+      v = hif8_decode(code);
+    } else {
+      p.codec->decode_block(&code, p.header(), std::span<float>(&v, 1));
     }
-    return r;
-  }();
+    CodeInfo& ci = t.info[c];
+    ci.value = v;
+    ci.finite_nonzero = std::isfinite(v) && v != 0;
+    if (ci.finite_nonzero) {
+      int e;
+      const double fr = std::frexp(std::fabs(static_cast<double>(v)), &e);
+      const auto mant = static_cast<uint64_t>(std::ldexp(fr, 53));  // exact
+      ci.top = e - 1;
+      ci.bot = e - 53 + std::countr_zero(mant);
+      if (ci.top - ci.bot >= 8) return t;  // products would not be exact in fp64 / spans assume ≤ 8 bits
+      min_bot = std::min(min_bot, ci.bot);
+      max_top = std::max(max_top, ci.top);
+    }
+  }
+  t.frac_bits = std::max(0, -min_bot);
+  t.usable = max_top + t.frac_bits < 40;
   return t;
 }
 
 __extension__ typedef __int128 i128;
 __extension__ typedef unsigned __int128 u128;
 
-// x̂·2^22 as an integer (x̂ finite).
-inline int64_t fixed22(double v) { return static_cast<int64_t>(v * 4194304.0); }
-
 // Exact block sum from decoded values (stride sa / sb), as an int128 in
-// units of 2^-44 plus the IEEE sum of the non-finite products (0 if none).
+// units of 2^-2F plus the IEEE sum of the non-finite products (0 if none).
 struct ExactBlock {
   i128 fixed = 0;
   double special = 0;
 };
-inline void add_products(const double* a, int64_t sa, const double* b, int64_t sb, int64_t n, ExactBlock& e) {
+inline void add_products(const double* a, int64_t sa, const double* b, int64_t sb, int64_t n, int frac_bits,
+                         ExactBlock& e) {
+  const double unit = std::ldexp(1.0, frac_bits);
   for (int64_t k = 0; k < n; ++k) {
     const double x = a[k * sa], y = b[k * sb];
     if (std::isfinite(x) && std::isfinite(y)) {
-      e.fixed += static_cast<i128>(fixed22(x)) * fixed22(y);
+      // x·2^F and y·2^F are integers below 2^40 (exact conversions).
+      e.fixed += static_cast<i128>(static_cast<int64_t>(x * unit)) * static_cast<int64_t>(y * unit);
     } else {
       e.special += x * y;  // NaN, ±Inf, or Inf·0 = NaN; §2.4
     }
   }
 }
 
-// RN32 of fixed·2^-44 (one rounding: int128 → float is correctly rounded).
-inline float round_fixed(i128 fixed) { return std::ldexp(static_cast<float>(fixed), -44); }
+// RN32 of fixed·2^-s (one rounding: int128 → float is correctly rounded;
+// scaling by 2^-s, s ≤ 80, stays in the normal range).
+inline float round_fixed(i128 fixed, int s) { return std::ldexp(static_cast<float>(fixed), -s); }
 
-// A float that is a multiple of 2^-44 with |x| < 2^83, as fixed point.
-inline i128 to_fixed(float x) {
+// A float that is a multiple of 2^-s with |x| < 2^(126-s), as fixed point.
+inline i128 to_fixed(float x, int s) {
   if (x == 0) return 0;
   int e;
   const double fr = std::frexp(static_cast<double>(x), &e);
   const auto mant = static_cast<int64_t>(std::ldexp(fr, 24));  // exact
-  const int sh = e - 24 + 44;
+  const int sh = e - 24 + s;
   return sh >= 0 ? static_cast<i128>(mant) << sh : static_cast<i128>(mant) >> -sh;  // exact either way
 }
 
-// RZ32(acc + block) for a finite acc and a finite exact block sum in fixed point.
-inline float add_fixed_toward_zero(float acc, i128 block) {
-  i128 t = to_fixed(acc) + block;
+// RZ32(acc + block) for a finite acc and a finite exact block sum in fixed
+// point (units 2^-s). acc is a multiple of 2^-s: it is a truncation or a
+// rounding of such sums, all far above the subnormal range.
+inline float add_fixed_toward_zero(float acc, i128 block, int s) {
+  i128 t = to_fixed(acc, s) + block;
   const bool neg = t < 0;
   auto mag = static_cast<u128>(neg ? -t : t);
   const uint64_t hi = static_cast<uint64_t>(mag >> 64);
   const int bits = hi ? 128 - std::countl_zero(hi) : 64 - std::countl_zero(static_cast<uint64_t>(mag));
   if (bits > 24) mag = (mag >> (bits - 24)) << (bits - 24);  // truncate to 24 significant bits
-  const float f = std::ldexp(static_cast<float>(mag), -44);    // exact
+  const float f = std::ldexp(static_cast<float>(mag), -s);     // exact
   return neg ? -f : f;
 }
 
@@ -192,6 +219,7 @@ HWY_INLINE void AddFp32(VD v, float* p) {
 
 struct Hif8Operands {
   const double* a;         // [a panel][kp][MR]
+  int frac_bits;           // values are multiples of 2^-frac_bits
   const int* a_span;       // [a panel][block], max over the panel's rows
   const int* a_span_line;  // [a panel]: spans over all of K (exact mode)
   int64_t m, n, k, kp, blocks, a_panels;
@@ -226,8 +254,9 @@ void Hif8Tile(const Hif8Operands& op, const double* ap, const int* a_span, int a
       for (int i = 0; i < rows; ++i)
         for (int j = 0; j < cols; ++j) {
           ExactBlock e;
-          add_products(ap + i, MR, wp + j, kNR8, kp, e);
-          acc32[i][j] = e.special != 0 || std::isnan(e.special) ? static_cast<float>(e.special) : round_fixed(e.fixed);
+          add_products(ap + i, MR, wp + j, kNR8, kp, op.frac_bits, e);
+          acc32[i][j] = e.special != 0 || std::isnan(e.special) ? static_cast<float>(e.special)
+                                                                 : round_fixed(e.fixed, 2 * op.frac_bits);
         }
     }
   } else {
@@ -262,15 +291,15 @@ void Hif8Tile(const Hif8Operands& op, const double* ap, const int* a_span, int a
         for (int i = 0; i < rows; ++i)
           for (int j = 0; j < cols; ++j) {
             ExactBlock e;
-            add_products(ab + i, MR, wb + j, kNR8, kBlock, e);
+            add_products(ab + i, MR, wb + j, kNR8, kBlock, op.frac_bits, e);
             const bool special = e.special != 0 || std::isnan(e.special);
             float& acc = acc32[i][j];
             if (op.mode == Accumulation::kFp32) {
-              acc = acc + (special ? static_cast<float>(e.special) : round_fixed(e.fixed));
+              acc = acc + (special ? static_cast<float>(e.special) : round_fixed(e.fixed, 2 * op.frac_bits));
             } else if (special || !std::isfinite(acc)) {
               acc = add_double_toward_zero(acc, special ? e.special : 0.0);  // IEEE with a non-finite operand
             } else {
-              acc = add_fixed_toward_zero(acc, e.fixed);
+              acc = add_fixed_toward_zero(acc, e.fixed, 2 * op.frac_bits);
             }
           }
       }
@@ -282,9 +311,9 @@ void Hif8Tile(const Hif8Operands& op, const double* ap, const int* a_span, int a
 // Decodes `count` lines into MR- or NR-wide panels ([kp][width] doubles, zero
 // padded) and records the block spans of each line (max over the panel).
 template <class Code>
-void PackLines(int64_t line0, int64_t count, int width, int64_t kp, int64_t k, int64_t blocks, Code&& code,
-               double* panels, int* span, int* span_line) {
-  const auto& tab = code_table();
+void PackLines(const CodeTable& table, int64_t line0, int64_t count, int width, int64_t kp, int64_t k, int64_t blocks,
+               Code&& code, double* panels, int* span, int* span_line) {
+  const auto& tab = table.info;
   const int64_t npanels = (count + width - 1) / width;
   std::fill_n(panels, npanels * kp * width, 0.0);
   std::fill_n(span, npanels * blocks, kEmptySpan);
@@ -311,7 +340,8 @@ void PackLines(int64_t line0, int64_t count, int width, int64_t kp, int64_t k, i
   }
 }
 
-bool Hif8Packed(const PackedLines* a, const PackedLines* b, Accumulation mode, float* c, int threads) {
+bool Hif8Packed(const PackedLines* a, const PackedLines* b, const CodeTable* table, Accumulation mode, float* c,
+                int threads) {
   const int64_t m = a->rows, n = b->rows, k = b->k;
   const int64_t blocks = (k + kBlock - 1) / kBlock, kp = blocks * kBlock;
   const int64_t a_panels = (m + kMR8 - 1) / kMR8;
@@ -321,11 +351,11 @@ bool Hif8Packed(const PackedLines* a, const PackedLines* b, Accumulation mode, f
   std::vector<int> a_span(static_cast<size_t>(a_panels * blocks)), a_span_line(static_cast<size_t>(a_panels));
   parallel_for(a_panels, threads, 1, [&](int64_t p0, int64_t p1) {
     const int64_t r1 = std::min(m, p1 * kMR8);
-    PackLines(p0 * kMR8, r1 - p0 * kMR8, kMR8, kp, k, blocks,
+    PackLines(*table, p0 * kMR8, r1 - p0 * kMR8, kMR8, kp, k, blocks,
               [&](int64_t row, int64_t kk) { return acodes[row * k + kk]; }, ap.get() + p0 * kp * kMR8,
               a_span.data() + p0 * blocks, a_span_line.data() + p0);
   });
-  const Hif8Operands op{ap.get(), a_span.data(), a_span_line.data(), m, n, k, kp, blocks, a_panels, mode};
+  const Hif8Operands op{ap.get(), table->frac_bits, a_span.data(), a_span_line.data(), m, n, k, kp, blocks, a_panels, mode};
   // Columns per decoded block of B: about 1 MiB of fp64 panels.
   const int64_t nc = std::max<int64_t>(kNR8, (int64_t{1} << 17) / kp / kNR8 * kNR8);
   parallel_for(n, threads, kNR8, [&](int64_t n0, int64_t n1) {
@@ -334,7 +364,7 @@ bool Hif8Packed(const PackedLines* a, const PackedLines* b, Accumulation mode, f
     for (int64_t j0 = n0; j0 < n1; j0 += nc) {
       const int64_t nb = std::min(nc, n1 - j0);
       const auto code = [&](int64_t col, int64_t kk) { return b->k_major ? bcodes[kk * n + col] : bcodes[col * k + kk]; };
-      PackLines(j0, nb, kNR8, kp, k, blocks, code, wp.get(), w_span.data(), w_span_line.data());
+      PackLines(*table, j0, nb, kNR8, kp, k, blocks, code, wp.get(), w_span.data(), w_span_line.data());
       const int64_t w_panels = (nb + kNR8 - 1) / kNR8;
       for (int64_t p = 0; p < a_panels; ++p) {
         const int rows = static_cast<int>(std::min<int64_t>(kMR8, m - p * kMR8));
@@ -358,9 +388,14 @@ namespace hifloat::kernels {
 
 HWY_EXPORT(Hif8Packed);
 
-bool matmul_hif8_packed(const PackedLines& a, const PackedLines& b, Accumulation acc, float* c, int threads) {
-  if (!a.elementwise || !b.elementwise || a.k != b.k) return false;
-  return HWY_DYNAMIC_DISPATCH(Hif8Packed)(&a, &b, acc, c, threads);
+bool matmul_bytes_packed(const PackedLines& a, const PackedLines& b, Accumulation acc, float* c, int threads) {
+  if (!a.elementwise || !b.elementwise || a.k != b.k || a.header_bytes != 0 || b.header_bytes != 0) return false;
+  if (a.record_bytes != 1 || b.record_bytes != 1) return false;
+  if (a.packed->format.name != "hif8" && (!a.codec || !b.codec)) return false;
+  // Same format and options on both sides (check_same_format), so one table serves both.
+  const hif8mm::CodeTable table = hif8mm::make_code_table(b);
+  if (!table.usable) return false;
+  return HWY_DYNAMIC_DISPATCH(Hif8Packed)(&a, &b, &table, acc, c, threads);
 }
 
 }  // namespace hifloat::kernels
