@@ -123,6 +123,16 @@ TEST(MatmulGemm, DenseOrderSensitive) {
   EXPECT_GT(differ, 0);
 }
 
+// Long K: the packed A is limited to ~32 MiB per pass, so M = 137 rows with
+// K = 65541 run in two passes over M (128 + 9 rows on AVX-512).
+TEST(MatmulGemm, DenseLongKSeveralPasses) {
+  const Shape3 s{137, 5, 65541};
+  const Packed w = random_hif4_units({s.n, s.k}, 1, 31, 0.0);
+  const std::vector<float> a = random_floats(static_cast<size_t>(s.m * s.k), 32);
+  const auto want = run_dense(a, s, w, true, 1, true);
+  for (int threads : {1, 2}) EXPECT_TRUE(same_bits(run_dense(a, s, w, false, threads, true), want)) << threads;
+}
+
 TEST(MatmulGemm, DenseBf16) {
   const Shape3 s{12, 20, 150};
   const Packed w = random_hif4_units({s.n, s.k}, 1, 5);

@@ -14,10 +14,11 @@
 // tile's columns. The zero padding of K (k ≥ K) adds fma(0, 0, s) = s: chains
 // start at +0 and never become −0, so padding changes nothing.
 //
-// Blocking: A is packed once into MR-row panels (Kp × MR each). Each thread
-// owns a range of output columns (N) and decodes NC weight rows at a time
-// into NR-column panels (Kp × NR each), then runs every A panel against
-// them; an A panel (MR·Kp floats) stays in L2 across the NC/NR weight panels.
+// Blocking: A is packed into MR-row panels (Kp × MR each), up to ~32 MiB of
+// rows per pass. Each thread owns a range of output columns (N) and decodes
+// NC weight rows at a time into NR-column panels (Kp × NR each), then runs
+// every A panel against them; an A panel (MR·Kp floats) stays in L2 across
+// the NC/NR weight panels.
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -167,34 +168,42 @@ bool DenseGemm(const float* a, int64_t m, const PackedLines* b, float* c, int th
   } else {
     const int64_t n = b->rows, k = b->k;
     const int64_t kp = (k + 15) / 16 * 16, d_len = kp / 16;
-    const int64_t a_panels = (m + kMR - 1) / kMR;
-    // A panels: aligned storage (hn::Load needs vector alignment only for W).
-    auto ap = hwy::AllocateAligned<float>(static_cast<size_t>(a_panels * kp * kMR));
-    parallel_for(a_panels, threads, 1, [&](int64_t p0, int64_t p1) { PackA(a, m, k, kp, p0, p1, ap.get()); });
-    // Weight rows per decoded block: about 1 MiB of fp32 panels.
+    // Rows of A per pass: at most ~32 MiB of packed A (the weights are decoded
+    // again for every pass, which costs ~1/mc of the FMAs).
+    const int64_t mc = std::max<int64_t>(16 * kMR, (int64_t{1} << 23) / kp / kMR * kMR);
+    const int64_t max_panels = (std::min(m, mc) + kMR - 1) / kMR;
+    auto ap = hwy::AllocateAligned<float>(static_cast<size_t>(max_panels * kp * kMR));
+    // Weight rows per decoded block: about 512 KiB of fp32 panels, at least 4 panels.
     const int64_t nc = std::max<int64_t>(4 * kNR, (int64_t{1} << 17) / kp / kNR * kNR);
-    parallel_for(n, threads, kNR, [&](int64_t n0, int64_t n1) {
-      auto wp = hwy::AllocateAligned<float>(static_cast<size_t>(nc * kp));
-      std::vector<float> line(static_cast<size_t>(k));
-      for (int64_t j0 = n0; j0 < n1; j0 += nc) {
-        const int64_t nb = std::min(nc, n1 - j0);
-        const int64_t w_panels = (nb + kNR - 1) / kNR;
-        std::fill_n(wp.get(), w_panels * kp * kNR, 0.0f);
-        for (int64_t r = 0; r < nb; ++r) {
-          decode_line_natural(*b, j0 + r, line.data());
-          float* dst = wp.get() + (r / kNR) * kp * kNR + (r % kNR);
-          for (int64_t kk = 0; kk < k; ++kk) dst[((kk & 15) * d_len + (kk >> 4)) * kNR] = line[kk];
-        }
-        for (int64_t p = 0; p < a_panels; ++p) {
-          const int rows = static_cast<int>(std::min<int64_t>(kMR, m - p * kMR));
-          for (int64_t q = 0; q < w_panels; ++q) {
-            const int cols = static_cast<int>(std::min<int64_t>(kNR, nb - q * kNR));
-            GemmTile<kMR>(ap.get() + p * kp * kMR, wp.get() + q * kp * kNR, d_len, c + p * kMR * n + j0 + q * kNR, n,
-                          rows, cols);
+    for (int64_t m0 = 0; m0 < m; m0 += mc) {
+      const int64_t mb = std::min(mc, m - m0);
+      const int64_t a_panels = (mb + kMR - 1) / kMR;
+      const float* a0 = a + m0 * k;
+      float* c0 = c + m0 * n;
+      parallel_for(a_panels, threads, 1, [&](int64_t p0, int64_t p1) { PackA(a0, mb, k, kp, p0, p1, ap.get()); });
+      parallel_for(n, threads, kNR, [&](int64_t n0, int64_t n1) {
+        auto wp = hwy::AllocateAligned<float>(static_cast<size_t>(nc * kp));
+        std::vector<float> line(static_cast<size_t>(k));
+        for (int64_t j0 = n0; j0 < n1; j0 += nc) {
+          const int64_t nb = std::min(nc, n1 - j0);
+          const int64_t w_panels = (nb + kNR - 1) / kNR;
+          std::fill_n(wp.get(), w_panels * kp * kNR, 0.0f);
+          for (int64_t r = 0; r < nb; ++r) {
+            decode_line_natural(*b, j0 + r, line.data());
+            float* dst = wp.get() + (r / kNR) * kp * kNR + (r % kNR);
+            for (int64_t kk = 0; kk < k; ++kk) dst[((kk & 15) * d_len + (kk >> 4)) * kNR] = line[kk];
+          }
+          for (int64_t p = 0; p < a_panels; ++p) {
+            const int rows = static_cast<int>(std::min<int64_t>(kMR, mb - p * kMR));
+            for (int64_t q = 0; q < w_panels; ++q) {
+              const int cols = static_cast<int>(std::min<int64_t>(kNR, nb - q * kNR));
+              GemmTile<kMR>(ap.get() + p * kp * kMR, wp.get() + q * kp * kNR, d_len, c0 + p * kMR * n + j0 + q * kNR,
+                            n, rows, cols);
+            }
           }
         }
-      }
-    });
+      });
+    }
     return true;
   }
 }
