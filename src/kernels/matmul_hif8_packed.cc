@@ -120,10 +120,11 @@ inline float round_fixed(i128 fixed, int s) { return std::ldexp(static_cast<floa
 inline i128 to_fixed(float x, int s) {
   if (x == 0) return 0;
   int e;
-  const double fr = std::frexp(static_cast<double>(x), &e);
-  const auto mant = static_cast<int64_t>(std::ldexp(fr, 24));  // exact
+  const double fr = std::frexp(std::fabs(static_cast<double>(x)), &e);
+  const auto mant = static_cast<u128>(std::ldexp(fr, 24));  // exact, < 2^24
   const int sh = e - 24 + s;
-  return sh >= 0 ? static_cast<i128>(mant) << sh : static_cast<i128>(mant) >> -sh;  // exact either way
+  const auto mag = static_cast<i128>(sh >= 0 ? mant << sh : mant >> -sh);  // exact either way
+  return x < 0 ? -mag : mag;
 }
 
 // RZ32(acc + block) for a finite acc and a finite exact block sum in fixed
