@@ -243,6 +243,26 @@ TEST(MatmulGemm, Hif8WideBlockSums) {
   }
 }
 
+// Long K: packed A is limited to ~32 MiB of fp64 per pass, so 137 rows with
+// K = 32769 run in two passes over M.
+TEST(MatmulGemm, Hif8LongKSeveralPasses) {
+  const Shape3 s{137, 2, 32769};
+  for (Hif8Data kind : {Hif8Data::kMixed}) {
+    const Packed a = byte_operand("hif8", {s.m, s.k}, 51, kind), b = byte_operand("hif8", {s.n, s.k}, 52, kind);
+    for (Accumulation acc : {Accumulation::kFp32, Accumulation::kExact, Accumulation::kFp32Truncate}) {
+      std::vector<float> want(static_cast<size_t>(s.m * s.n)), got(want.size());
+      MatmulOptions opt;
+      opt.accumulation = acc;
+      opt.reference = true;
+      linear(a, b, want.data(), opt);
+      opt.reference = false;
+      opt.threads = 2;
+      linear(a, b, got.data(), opt);
+      EXPECT_TRUE(same_bits(got, want)) << accumulation_name(acc) << " kind=" << static_cast<int>(kind);
+    }
+  }
+}
+
 // §2.3 truncation where the exact sum needs more than fp64's 53 bits: an
 // accumulator of 2^20 (or 1.5·2^20) after block 0 and a block-1 sum of
 // ±2^-40. Truncation steps to the float below only when the tiny part points

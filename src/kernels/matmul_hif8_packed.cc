@@ -345,39 +345,49 @@ bool Hif8Packed(const PackedLines* a, const PackedLines* b, const CodeTable* tab
                 int threads) {
   const int64_t m = a->rows, n = b->rows, k = b->k;
   const int64_t blocks = (k + kBlock - 1) / kBlock, kp = blocks * kBlock;
-  const int64_t a_panels = (m + kMR8 - 1) / kMR8;
   const uint8_t* acodes = a->packed->data.data() + a->header_bytes;
   const uint8_t* bcodes = b->packed->data.data() + b->header_bytes;
-  auto ap = hwy::AllocateAligned<double>(static_cast<size_t>(a_panels * kp * kMR8));
-  std::vector<int> a_span(static_cast<size_t>(a_panels * blocks)), a_span_line(static_cast<size_t>(a_panels));
-  parallel_for(a_panels, threads, 1, [&](int64_t p0, int64_t p1) {
-    const int64_t r1 = std::min(m, p1 * kMR8);
-    PackLines(*table, p0 * kMR8, r1 - p0 * kMR8, kMR8, kp, k, blocks,
-              [&](int64_t row, int64_t kk) { return acodes[row * k + kk]; }, ap.get() + p0 * kp * kMR8,
-              a_span.data() + p0 * blocks, a_span_line.data() + p0);
-  });
-  const Hif8Operands op{ap.get(), table->frac_bits, a_span.data(), a_span_line.data(), m, n, k, kp, blocks, a_panels, mode};
+  // Rows of A per pass: at most ~32 MiB of fp64 panels (B is decoded again per pass).
+  const int64_t mc = std::max<int64_t>(16 * kMR8, (int64_t{1} << 22) / kp / kMR8 * kMR8);
+  const int64_t max_panels = (std::min(m, mc) + kMR8 - 1) / kMR8;
+  auto ap = hwy::AllocateAligned<double>(static_cast<size_t>(max_panels * kp * kMR8));
+  std::vector<int> a_span(static_cast<size_t>(max_panels * blocks)), a_span_line(static_cast<size_t>(max_panels));
   // Columns per decoded block of B: about 1 MiB of fp64 panels.
   const int64_t nc = std::max<int64_t>(kNR8, (int64_t{1} << 17) / kp / kNR8 * kNR8);
-  parallel_for(n, threads, kNR8, [&](int64_t n0, int64_t n1) {
-    auto wp = hwy::AllocateAligned<double>(static_cast<size_t>(nc * kp));
-    std::vector<int> w_span(static_cast<size_t>((nc / kNR8) * blocks)), w_span_line(static_cast<size_t>(nc / kNR8));
-    for (int64_t j0 = n0; j0 < n1; j0 += nc) {
-      const int64_t nb = std::min(nc, n1 - j0);
-      const auto code = [&](int64_t col, int64_t kk) { return b->k_major ? bcodes[kk * n + col] : bcodes[col * k + kk]; };
-      PackLines(*table, j0, nb, kNR8, kp, k, blocks, code, wp.get(), w_span.data(), w_span_line.data());
-      const int64_t w_panels = (nb + kNR8 - 1) / kNR8;
-      for (int64_t p = 0; p < a_panels; ++p) {
-        const int rows = static_cast<int>(std::min<int64_t>(kMR8, m - p * kMR8));
-        for (int64_t q = 0; q < w_panels; ++q) {
-          const int cols = static_cast<int>(std::min<int64_t>(kNR8, nb - q * kNR8));
-          Hif8Tile<kMR8>(op, ap.get() + p * kp * kMR8, a_span.data() + p * blocks, a_span_line[p],
-                         wp.get() + q * kp * kNR8, w_span.data() + q * blocks, w_span_line[q],
-                         c + p * kMR8 * n + j0 + q * kNR8, rows, cols);
+  for (int64_t m0 = 0; m0 < m; m0 += mc) {
+    const int64_t mb = std::min(mc, m - m0);
+    const int64_t a_panels = (mb + kMR8 - 1) / kMR8;
+    parallel_for(a_panels, threads, 1, [&](int64_t p0, int64_t p1) {
+      const int64_t r1 = std::min(mb, p1 * kMR8);
+      PackLines(*table, m0 + p0 * kMR8, r1 - p0 * kMR8, kMR8, kp, k, blocks,
+                [&](int64_t row, int64_t kk) { return acodes[row * k + kk]; }, ap.get() + p0 * kp * kMR8,
+                a_span.data() + p0 * blocks, a_span_line.data() + p0);
+    });
+    const Hif8Operands op{ap.get(), table->frac_bits, a_span.data(), a_span_line.data(), mb, n, k, kp, blocks,
+                          a_panels, mode};
+    float* c0 = c + m0 * n;
+    parallel_for(n, threads, kNR8, [&](int64_t n0, int64_t n1) {
+      auto wp = hwy::AllocateAligned<double>(static_cast<size_t>(nc * kp));
+      std::vector<int> w_span(static_cast<size_t>((nc / kNR8) * blocks)), w_span_line(static_cast<size_t>(nc / kNR8));
+      for (int64_t j0 = n0; j0 < n1; j0 += nc) {
+        const int64_t nb = std::min(nc, n1 - j0);
+        const auto code = [&](int64_t col, int64_t kk) {
+          return b->k_major ? bcodes[kk * n + col] : bcodes[col * k + kk];
+        };
+        PackLines(*table, j0, nb, kNR8, kp, k, blocks, code, wp.get(), w_span.data(), w_span_line.data());
+        const int64_t w_panels = (nb + kNR8 - 1) / kNR8;
+        for (int64_t p = 0; p < a_panels; ++p) {
+          const int rows = static_cast<int>(std::min<int64_t>(kMR8, mb - p * kMR8));
+          for (int64_t q = 0; q < w_panels; ++q) {
+            const int cols = static_cast<int>(std::min<int64_t>(kNR8, nb - q * kNR8));
+            Hif8Tile<kMR8>(op, ap.get() + p * kp * kMR8, a_span.data() + p * blocks, a_span_line[p],
+                           wp.get() + q * kp * kNR8, w_span.data() + q * blocks, w_span_line[q],
+                           c0 + p * kMR8 * n + j0 + q * kNR8, rows, cols);
+          }
         }
       }
-    }
-  });
+    });
+  }
   return true;
 }
 
