@@ -6,8 +6,10 @@
 
 #include <cstring>
 #include <random>
+#include <string>
 #include <vector>
 
+#include "hifloat/codec.h"
 #include "hifloat/matmul.h"
 
 #ifdef HIFLOAT_HAVE_OPENBLAS
@@ -98,7 +100,7 @@ void BM_GemmHif4Dense(benchmark::State& st) {
   }
   st.counters["GFLOPS"] = benchmark::Counter(2.0 * s * s * s, benchmark::Counter::kIsIterationInvariantRate);
 }
-BENCHMARK(BM_GemmHif4Dense)->Args({512, 1})->Args({2048, 1})->Args({2048, 2})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_GemmHif4Dense)->Args({512, 1})->Args({1024, 1})->Args({2048, 1})->Args({2048, 2})->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_GemmHif4Packed(benchmark::State& st) {
   const int64_t s = st.range(0);
@@ -113,6 +115,35 @@ void BM_GemmHif4Packed(benchmark::State& st) {
   st.counters["GFLOPS"] = benchmark::Counter(2.0 * s * s * s, benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK(BM_GemmHif4Packed)->Args({512, 1})->Args({2048, 1})->Args({2048, 2})->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// HiF8 operands quantised from Gaussian floats (the fp64 fast path of
+// matmul_hif8_packed.cc). args: M (= N = K), threads, accumulation.
+Packed gaussian_hif8(int64_t rows, int64_t k, uint64_t seed) {
+  const auto x = random_vec(static_cast<size_t>(rows * k), seed);
+  return hifloat::encode(hifloat::parse_format("hif8"), x.data(), {rows, k}, 1);
+}
+
+void BM_GemmHif8Packed(benchmark::State& st) {
+  const int64_t s = st.range(0);
+  const Packed a = gaussian_hif8(s, s, 11), w = gaussian_hif8(s, s, 12);
+  std::vector<float> c(static_cast<size_t>(s * s));
+  hifloat::MatmulOptions opt;
+  opt.threads = static_cast<int>(st.range(1));
+  opt.accumulation = static_cast<hifloat::Accumulation>(st.range(2));
+  st.SetLabel(std::string(hifloat::accumulation_name(opt.accumulation)));
+  for (auto _ : st) {
+    hifloat::linear(a, w, c.data(), opt);
+    benchmark::DoNotOptimize(c.data());
+  }
+  st.counters["GFLOPS"] = benchmark::Counter(2.0 * s * s * s, benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_GemmHif8Packed)
+    ->Args({1024, 1, static_cast<int>(hifloat::Accumulation::kFp32)})
+    ->Args({1024, 1, static_cast<int>(hifloat::Accumulation::kExact)})
+    ->Args({1024, 1, static_cast<int>(hifloat::Accumulation::kFp32Truncate)})
+    ->Args({2048, 1, static_cast<int>(hifloat::Accumulation::kFp32)})
+    ->Args({2048, 2, static_cast<int>(hifloat::Accumulation::kFp32)})
+    ->Unit(benchmark::kMillisecond)->UseRealTime();
 
 #ifdef HIFLOAT_HAVE_OPENBLAS
 void BM_OpenBlasSgemv(benchmark::State& st) {
@@ -142,7 +173,7 @@ void BM_OpenBlasSgemm(benchmark::State& st) {
   }
   st.counters["GFLOPS"] = benchmark::Counter(2.0 * s * s * s, benchmark::Counter::kIsIterationInvariantRate);
 }
-BENCHMARK(BM_OpenBlasSgemm)->Args({512, 1})->Args({2048, 1})->Args({2048, 2})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_OpenBlasSgemm)->Args({512, 1})->Args({1024, 1})->Args({2048, 1})->Args({2048, 2})->Unit(benchmark::kMillisecond)->UseRealTime();
 #endif
 
 }  // namespace

@@ -260,6 +260,7 @@ void decode_lines(const PackedLines& b, int64_t row, int64_t count, float* out, 
 
 bool matmul_dense_fp32(const float* a, int64_t m, const PackedLines& b, float* c, int threads) {
   if (gemv_hif4(a, m, b, c, threads)) return true;
+  if (m >= kGemmMinRows && matmul_dense_gemm_fp32(a, m, b, c, threads)) return true;
   const int64_t k = b.k;
   const int64_t kp = (k + 15) / 16 * 16;
   std::vector<float> a_sigma(static_cast<size_t>(m * kp));

@@ -16,6 +16,10 @@ bool matmul_dense_fp32(const float* a, int64_t m, const PackedLines& b, float* c
 // Dense fp32 A with 1 ≤ m ≤ 16 rows × HiF4 lines, kFp32, decoding in registers
 // (gemv_hif4.cc); false where the target or operands have no such path.
 bool gemv_hif4(const float* a, int64_t m, const PackedLines& w, float* c, int threads);
+// The same for m ≥ kGemmMinRows: lane-major packed outer-product GEMM
+// (matmul_dense_gemm.cc). matmul_dense_fp32 forwards to it.
+constexpr int64_t kGemmMinRows = 8;
+bool matmul_dense_gemm_fp32(const float* a, int64_t m, const PackedLines& b, float* c, int threads);
 
 // Packed × packed, any accumulation (hif4 and hif8).
 bool matmul_packed(const PackedLines& a, const PackedLines& b, Accumulation acc, float* c, int threads);
