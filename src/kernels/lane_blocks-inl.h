@@ -104,13 +104,13 @@ constexpr bool kCanPairNibbles = HWY_TARGET != HWY_SCALAR;
 // Lanes 2p and 2p+1 of `codes` (nibbles) as byte p = c[2p] | c[2p+1] << 4:
 // Lanes / 2 bytes to p.
 HWY_INLINE void StoreNibblePairs(DI di, VI codes, uint8_t* p) {
+  (void)di;  // only its type is needed
 #if HWY_TARGET != HWY_SCALAR
   const hn::Repartition<uint64_t, DI> d64;
   const hn::Rebind<uint8_t, decltype(d64)> d8;
   const auto v = hn::BitCast(d64, codes);
   hn::StoreU(hn::TruncateTo(d8, hn::Or(v, hn::ShiftRight<28>(v))), d8, p);
 #else
-  (void)di;
   p[0] = static_cast<uint8_t>(hn::GetLane(codes));  // unused: kCanPairNibbles is false
 #endif
 }

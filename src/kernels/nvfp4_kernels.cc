@@ -107,7 +107,7 @@ HWY_INLINE VI E2M1CodesMin6(DI di, VI bits) {
 #if HWY_TARGET != HWY_SCALAR
 // Packs the element codes (0..15, one per i32 lane) of `lanes` consecutive
 // elements into lanes/2 bytes, element 2p in the low nibble of byte p (§0).
-HWY_INLINE void PackNibbles(DI di, VI code, uint8_t* HWY_RESTRICT out) {
+HWY_INLINE void PackNibbles(DI /* only the type */, VI code, uint8_t* HWY_RESTRICT out) {
   const hn::Rebind<uint8_t, DI> d8;
   const hn::Repartition<int16_t, decltype(d8)> d16;
   const hn::Rebind<uint8_t, decltype(d16)> d8h;
