@@ -13,7 +13,6 @@
 
 #include <cmath>
 #include <cstring>
-#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -21,23 +20,16 @@
 #include "hifloat/codec.h"
 #include "kernels/fast_paths.h"
 
+#include "bench_data.h"
+
 namespace hifloat {
 namespace {
 
 constexpr int64_t kSide = 4096;
-constexpr size_t kN = static_cast<size_t>(kSide * kSide);  // 16M elements, 64 MiB of float32
+constexpr size_t kN = bench::kElements;  // 16M elements, 64 MiB of float32
+static_assert(kSide * kSide == static_cast<int64_t>(kN));
 
-const std::vector<float>& input_floats() {
-  static const std::vector<float> data = [] {
-    std::vector<float> v(kN);
-    std::mt19937 rng(1);
-    std::normal_distribution<float> normal(0.0f, 1.0f);
-    std::uniform_int_distribution<int> scale(-12, 12);
-    for (float& x : v) x = std::ldexp(normal(rng), scale(rng));
-    return v;
-  }();
-  return data;
-}
+const std::vector<float>& input_floats() { return bench::activations(); }
 
 const Shape kShape = {kSide, kSide};
 

@@ -14,7 +14,7 @@ JOBS=${JOBS:-$(nproc)}
 B=build/fuzz
 
 echo "== fuzz build (clang, libFuzzer, ASan + UBSan)"
-cmake -S . -B "$B" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1" \
+cmake -S . -B "$B" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" \
   -DHIFLOAT_BUILD_FUZZ=ON -DHIFLOAT_DISPATCH=OFF -DHIFLOAT_BUILD_TESTS=OFF -DHIFLOAT_BUILD_BENCH=OFF -DHIFLOAT_BUILD_CLI=OFF >/dev/null
 cmake --build "$B" -j "$JOBS" --target fuzz_packed fuzz_make_seeds
 

@@ -33,9 +33,10 @@ fi
 "$PY" -m pytest python/tests -q -rs
 
 echo "== ASan + UBSan build"
-# -g1: line tables for the sanitizer reports, without full debug info (build time).
-cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1" \
-  -DHIFLOAT_WERROR=ON -DHIFLOAT_SANITIZE=ON -DHIFLOAT_BUILD_BENCH=OFF >/dev/null
+# -O1 -g1 (line tables for the reports) keeps this second build short; warnings
+# are enforced by the release build above (gcc's -Wmaybe-uninitialized differs by -O level).
+cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" \
+  -DHIFLOAT_SANITIZE=ON -DHIFLOAT_BUILD_BENCH=OFF >/dev/null
 # Only what runs under the sanitizers (the exhaustive sweeps are release-only).
 cmake --build build/asan -j "$JOBS" --target hifloat_tests hifloat_cli
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
