@@ -12,25 +12,16 @@
 #include <vector>
 
 #include "hifloat/matmul.h"
-#include "hwy/targets.h"
+#include "kernel_test_util.h"
 #include "matmul_test_util.h"
 
 namespace hifloat {
 namespace {
 
+using testing::for_each_target;
 using testing::random_floats;
 using testing::random_hif4_units;
 using testing::same_bits;
-
-template <class F>
-void for_each_target(F&& body) {
-  for (int64_t target : hwy::SupportedAndGeneratedTargets()) {
-    hwy::SetSupportedTargetsForTest(target);
-    SCOPED_TRACE(hwy::TargetName(target));
-    body();
-  }
-  hwy::SetSupportedTargetsForTest(0);
-}
 
 // Activations with the special values the fp32 rule must carry through the
 // FMA chains: ±0, ±Inf, NaN, values whose product with ŵ overflows, and
@@ -82,7 +73,7 @@ void expect_matches_reference(const std::vector<float>& a, int64_t m, int64_t k,
 TEST(GemvHif4, RandomShapesMatchReference) {
   const int64_t kK[] = {1, 15, 16, 17, 63, 64, 65, 100, 191, 256, 1000};
   const int64_t kN[] = {1, 3, 4, 5, 18, 37};
-  for_each_target([&] {
+  for_each_target([&](int64_t) {
     uint64_t seed = 1;
     for (int64_t m : {1, 2, 3, 4, 5, 8, 16, 17})
       for (int64_t k : kK)
@@ -97,7 +88,7 @@ TEST(GemvHif4, RandomShapesMatchReference) {
 }
 
 TEST(GemvHif4, SpecialActivationsAndExtremeScales) {
-  for_each_target([] {
+  for_each_target([](int64_t) {
     uint64_t seed = 500;
     for (int64_t m : {1, 2, 4, 7})
       for (int64_t k : {33, 64, 200, 640}) {
@@ -114,7 +105,7 @@ TEST(GemvHif4, SpecialActivationsAndExtremeScales) {
 // A line whose every activation is huge: ŵ·a overflows to ±Inf in some FMAs
 // and not in others, and Inf − Inf gives NaN within a lane.
 TEST(GemvHif4, HugeActivationsOverflowLikeTheReference) {
-  for_each_target([] {
+  for_each_target([](int64_t) {
     const int64_t k = 256;
     std::vector<float> a(static_cast<size_t>(2 * k));
     for (int64_t i = 0; i < 2 * k; ++i) a[i] = (i % 3 == 0 ? -1.0f : 1.0f) * std::ldexp(1.0f + (i % 7) / 8.0f, 120 + i % 8);
@@ -126,7 +117,7 @@ TEST(GemvHif4, HugeActivationsOverflowLikeTheReference) {
 // Padding codes past K need not be zero for the reference (it decodes only K
 // values); the kernel must ignore them too, including next to Inf activations.
 TEST(GemvHif4, NonzeroPaddingIsIgnored) {
-  for_each_target([] {
+  for_each_target([](int64_t) {
     for (int64_t k : {1, 17, 70}) {
       Packed w = random_hif4_units({6, k}, 1, 300 + k);
       std::mt19937_64 rng(k);
@@ -147,7 +138,7 @@ TEST(GemvHif4, NonzeroPaddingIsIgnored) {
 // lane tree of exact weight sums, so this pins the decode independently of
 // FMA rounding. The expected value is computed here from HIF4.md §3 directly.
 TEST(GemvHif4, EveryCodeAndFlagPatternDecodes) {
-  for_each_target([] {
+  for_each_target([](int64_t) {
     const int64_t k = 64, n = 256;
     Packed w = random_hif4_units({n, k}, 1, 4242);
     for (int64_t j = 0; j < n; ++j) {

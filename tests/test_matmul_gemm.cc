@@ -16,12 +16,13 @@
 #include "hifloat/codec.h"
 #include "hifloat/hif8.h"
 #include "hifloat/matmul.h"
-#include "hwy/targets.h"
+#include "kernel_test_util.h"
 #include "matmul_test_util.h"
 
 namespace hifloat {
 namespace {
 
+using testing::for_each_target;
 using testing::random_floats;
 using testing::random_hif4_units;
 using testing::same_bits;
@@ -32,16 +33,6 @@ struct Shape3 {
 // M ≥ 8 (the GEMM path), tails in every dimension; K spans 1 chunk … many units.
 const Shape3 kGemmShapes[] = {{8, 1, 1},    {8, 16, 16},   {9, 33, 17},   {13, 31, 64},  {16, 32, 65},
                               {17, 47, 129}, {23, 5, 1000}, {31, 70, 200}, {40, 100, 333}};
-
-template <class F>
-void for_each_target(F&& body) {
-  for (int64_t target : hwy::SupportedAndGeneratedTargets()) {
-    hwy::SetSupportedTargetsForTest(target);
-    SCOPED_TRACE(hwy::TargetName(target));
-    body();
-  }
-  hwy::SetSupportedTargetsForTest(0);
-}
 
 std::vector<float> run_dense(const std::vector<float>& a, const Shape3& s, const Packed& w, bool ref, int threads,
                              bool as_linear) {
@@ -87,10 +78,10 @@ void check_dense_gemm(const char* format) {
 }
 
 TEST(MatmulGemm, DenseTimesHif4) {
-  for_each_target([] { check_dense_gemm("hif4"); });
+  for_each_target([](int64_t) { check_dense_gemm("hif4"); });
 }
 TEST(MatmulGemm, DenseTimesHif8) {
-  for_each_target([] { check_dense_gemm("hif8"); });
+  for_each_target([](int64_t) { check_dense_gemm("hif8"); });
 }
 TEST(MatmulGemm, DenseTimesBaselines) {
   for (const char* format : {"nvfp4", "mxfp8_e4m3", "int4"}) check_dense_gemm(format);
@@ -206,13 +197,13 @@ void check_bytes_packed(const char* format, Hif8Data kind) {
 }
 
 TEST(MatmulGemm, Hif8TimesHif8RandomCodes) {
-  for_each_target([] { check_bytes_packed("hif8", Hif8Data::kRandomCodes); });
+  for_each_target([](int64_t) { check_bytes_packed("hif8", Hif8Data::kRandomCodes); });
 }
 TEST(MatmulGemm, Hif8TimesHif8Gaussian) {
-  for_each_target([] { check_bytes_packed("hif8", Hif8Data::kGaussian); });
+  for_each_target([](int64_t) { check_bytes_packed("hif8", Hif8Data::kGaussian); });
 }
 TEST(MatmulGemm, Hif8TimesHif8Mixed) {
-  for_each_target([] { check_bytes_packed("hif8", Hif8Data::kMixed); });
+  for_each_target([](int64_t) { check_bytes_packed("hif8", Hif8Data::kMixed); });
 }
 // Same code as HiF8 apart from the table (targets are covered above).
 TEST(MatmulGemm, Fp8TimesFp8) {

@@ -7,15 +7,16 @@
 #include <tuple>
 #include <vector>
 
-#include "hwy/targets.h"
 #include "hifloat/codec.h"
 #include "hifloat/error.h"
 #include "hifloat/matmul.h"
+#include "kernel_test_util.h"
 #include "matmul_test_util.h"
 
 namespace hifloat {
 namespace {
 
+using testing::for_each_target;
 using testing::random_floats;
 using testing::random_hif4_units;
 using testing::same_bits;
@@ -68,28 +69,17 @@ void check_dense(const char* format, bool quantize_floats) {
   }
 }
 
-// Runs `body` once for every SIMD target this machine supports (AVX2, AVX-512, ...).
-template <class F>
-void for_each_target(F&& body) {
-  for (int64_t target : hwy::SupportedAndGeneratedTargets()) {
-    hwy::SetSupportedTargetsForTest(target);
-    SCOPED_TRACE(hwy::TargetName(target));
-    body();
-  }
-  hwy::SetSupportedTargetsForTest(0);
-}
-
 TEST(MatmulKernels, DenseTimesHif4) {
-  for_each_target([] { check_dense("hif4", false); });
+  for_each_target([](int64_t) { check_dense("hif4", false); });
 }
 TEST(MatmulKernels, DenseTimesHif8) {
-  for_each_target([] { check_dense("hif8", true); });
+  for_each_target([](int64_t) { check_dense("hif8", true); });
 }
 
 // Weights quantised by the codec (Codec::quantize through encode): the decode-through-codec paths.
 TEST(MatmulKernels, DenseTimesQuantizedBaselines) {
   for (const char* format : {"nvfp4", "mxfp4", "mxfp8_e4m3", "int4"}) {
-    for_each_target([format] { check_dense(format, true); });
+    for_each_target([format](int64_t) { check_dense(format, true); });
   }
 }
 
@@ -141,7 +131,7 @@ void check_packed_hif4() {
 }
 
 TEST(MatmulKernels, Hif4TimesHif4) {
-  for_each_target([] { check_packed_hif4(); });
+  for_each_target([](int64_t) { check_packed_hif4(); });
 }
 
 // Wide scale spread: unit products from 2^-100 to 2^40 stress the fp32 and truncating adds.
