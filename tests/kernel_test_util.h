@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "hifloat/codec.h"
+#include "hifloat/format.h"
 #include "kernels/targets.h"
 
 namespace hifloat::testing {
@@ -29,6 +31,18 @@ void for_each_target(Body body) {
     SCOPED_TRACE("SIMD target " + kernels::target_name(t));
     body(t);
   }
+}
+
+// A packed tensor of `fmt` whose record bytes are all random: decoders must
+// read any bytes (scales, flags, codes) the same way as the reference.
+inline Packed random_packed(const FormatSpec& fmt, const Shape& shape, int axis, std::mt19937& rng) {
+  Packed p;
+  p.format = fmt;
+  p.shape = shape;
+  p.axis = axis;
+  p.data.resize(make_codec(fmt)->packed_bytes(shape, axis));
+  for (uint8_t& b : p.data) b = static_cast<uint8_t>(rng());
+  return p;
 }
 
 // Float32 bit patterns around every power of two from 2^-30 to 2^20 (each

@@ -250,12 +250,7 @@ TEST(Hif4KernelsAxes, DecodeArbitraryBytes) {
     SCOPED_TRACE(name);
     const FormatSpec fmt = parse_format(name);
     for (const auto& [shape, axis] : std::vector<std::pair<Shape, int>>{{{1000}, 0}, {{130, 33}, 0}, {{3, 70, 5}, 1}}) {
-      Packed p;
-      p.format = fmt;
-      p.shape = shape;
-      p.axis = axis;
-      p.data.resize(make_codec(fmt)->packed_bytes(shape, axis));
-      for (uint8_t& b : p.data) b = static_cast<uint8_t>(rng());
+      const Packed p = testing::random_packed(fmt, shape, axis, rng);
       const size_t n = static_cast<size_t>(num_elements(shape));
       std::vector<float> want(n), got(n);
       decode(p, want.data(), kReference);

@@ -150,12 +150,7 @@ TEST_P(IntKernels, DecodeOfRandomRecordsEqualsReference) {
   std::mt19937 rng(7);
   for (const Shape& shape : {Shape{4099}, Shape{67, 40}}) {
     for (int axis = 0; axis < static_cast<int>(shape.size()); ++axis) {
-      Packed p;
-      p.format = fmt;
-      p.shape = shape;
-      p.axis = axis;
-      p.data.resize(make_codec(fmt)->packed_bytes(shape, axis));
-      for (uint8_t& b : p.data) b = static_cast<uint8_t>(rng());
+      const Packed p = testing::random_packed(fmt, shape, axis, rng);
       const size_t n = p.num_elements();
       std::vector<float> want(n), got(n);
       decode(p, want.data(), {1, true});
