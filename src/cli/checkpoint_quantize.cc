@@ -91,8 +91,9 @@ void quantize_cmd(const QuantizeArgs& args) {
     }
   }
 
+  RemoveOnSignal guard;
   SafetensorsWriter writer(args.out, layout);
-  const RemoveOnSignal guard(writer.temp_path());
+  guard.arm(writer.temp_path());
   Progress progress("quantize", plan.size(), total);
   ExecOptions exec;
   exec.threads = args.threads;
@@ -152,8 +153,9 @@ void dequantize_cmd(const DequantizeArgs& args) {
       packed.emplace_back();
     }
   }
+  RemoveOnSignal guard;
   SafetensorsWriter writer(args.out, layout);
-  const RemoveOnSignal guard(writer.temp_path());
+  guard.arm(writer.temp_path());
   Progress progress("dequantize", ckpt.entries().size(), total);
   std::vector<float> values;
   std::vector<uint8_t> bytes;

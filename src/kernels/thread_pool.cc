@@ -1,5 +1,8 @@
 #include "kernels/thread_pool.h"
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <algorithm>
 #include <condition_variable>
 #include <exception>
@@ -38,8 +41,22 @@ class ThreadPool {
     std::lock_guard<std::mutex> job_lock(job_mutex_);  // one job at a time
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      while (static_cast<int>(workers_.size()) < tasks - 1) {
-        workers_.emplace_back([this] { worker_loop(); });
+      if (static_cast<int>(workers_.size()) < tasks - 1) {
+        // Workers start with every signal blocked (a thread inherits its
+        // creator's mask), so process-directed signals such as SIGINT go to
+        // the program's own threads and their handlers, never to a worker.
+        sigset_t all, old;
+        sigfillset(&all);
+        ::pthread_sigmask(SIG_SETMASK, &all, &old);
+        try {
+          while (static_cast<int>(workers_.size()) < tasks - 1) {
+            workers_.emplace_back([this] { worker_loop(); });
+          }
+        } catch (...) {
+          ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+          throw;
+        }
+        ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
       }
       fn_ = &fn;
       tasks_ = tasks;
