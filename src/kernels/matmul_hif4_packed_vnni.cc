@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "core/exact_sum.h"
-#include "kernels/hif4_unit_integers.h"
+#include "kernels/hif4_unit_integers.h"  // add_toward_zero
 #include "kernels/matmul_kernels.h"
 #include "kernels/matmul_layout.h"
 #include "kernels/parallel_for.h"
@@ -142,13 +142,87 @@ HIFLOAT_VNNI_ATTR void VnniPanels(const VnniOperands& op, int64_t p0, int64_t p1
   }
 }
 
-bool Hif4PackedVnni(const VnniOperands* op, Accumulation mode, float* c, int threads) {
-  const int64_t panels = (op->n + kVnniCols - 1) / kVnniCols;
+// The 64 integers w of a unit (HIF4.md §3: ±q·2^sh) as int8 in k order.
+// Byte i of x is payload byte i/2 (vpermb); even i keep its low nibble, odd i
+// its high one; vpshufb maps code c to ±(c & 7); then w doubles where the
+// unit's b8 flag of the 8-group i/8 is set and again where the b4 flag of the
+// 4-group i/4 is set (|w| ≤ 28: no int8 overflow).
+HIFLOAT_VNNI_ATTR HWY_INLINE __m512i UnitIntegers(const uint8_t* unit) {
+  alignas(64) static constexpr uint8_t kHalf[64] = {
+      0,  0,  1,  1,  2,  2,  3,  3,  4,  4,  5,  5,  6,  6,  7,  7,  8,  8,  9,  9,  10, 10,
+      11, 11, 12, 12, 13, 13, 14, 14, 15, 15, 16, 16, 17, 17, 18, 18, 19, 19, 20, 20, 21, 21,
+      22, 22, 23, 23, 24, 24, 25, 25, 26, 26, 27, 27, 28, 28, 29, 29, 30, 30, 31, 31};
+  const __m512i payload = _mm512_castsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(unit + 4)));
+  const __m512i x = _mm512_permutexvar_epi8(_mm512_load_si512(kHalf), payload);
+  const __m512i nib = _mm512_set1_epi8(0x0F);
+  const __m512i codes = _mm512_mask_blend_epi8(0xAAAAAAAAAAAAAAAAull, _mm512_and_si512(x, nib),
+                                               _mm512_and_si512(_mm512_srli_epi16(x, 4), nib));
+  const __m512i table = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 0, -1, -2, -3, -4, -5, -6, -7));
+  __m512i w = _mm512_shuffle_epi8(table, codes);
+  uint32_t meta;
+  std::memcpy(&meta, unit, 4);
+  // Bit j of the flags → bits 8j..8j+7 (b8) or 4j..4j+3 (b4) of a lane mask.
+  const __mmask64 b8 = _pdep_u64((meta >> 8) & 0xFF, 0x0101010101010101ull) * 0xFF;
+  const __mmask64 b4 = _pdep_u64(meta >> 16, 0x1111111111111111ull) * 0xF;
+  w = _mm512_mask_add_epi8(w, b8, w, w);
+  return _mm512_mask_add_epi8(w, b4, w, w);
+}
+
+// Rows i0..i1-1 of A: bytes a + 32 in k order, and S/4.
+HIFLOAT_VNNI_ATTR void UnpackA(const PackedLines& a, int64_t i0, int64_t i1, uint32_t* quads, float* s4_out) {
+  const auto& s4 = hif4_quarter_scales();
+  const int64_t units = a.blocks_per_row;
+  const __m512i bias = _mm512_set1_epi8(kABias);
+  for (int64_t i = i0; i < i1; ++i)
+    for (int64_t u = 0; u < units; ++u) {
+      const uint8_t* unit = a.record(i, u);
+      s4_out[i * units + u] = s4[unit[0]];
+      _mm512_storeu_si512(quads + (i * units + u) * kVnniQuads, _mm512_add_epi8(UnitIntegers(unit), bias));
+    }
+}
+
+// Lines j0..j1-1 of B into their panels: each unit's 16 quads go to
+// [quad][column], with −32·Σ w and S/4.
+HIFLOAT_VNNI_ATTR void UnpackB(const PackedLines& b, int64_t j0, int64_t j1, int8_t* panels, int32_t* bias,
+                               float* s4_out) {
+  const auto& s4 = hif4_quarter_scales();
+  const int64_t units = b.blocks_per_row;
+  const __m512i ones = _mm512_set1_epi8(1);
+  for (int64_t j = j0; j < j1; ++j) {
+    const int64_t panel = j / kVnniCols, col = j % kVnniCols;
+    for (int64_t u = 0; u < units; ++u) {
+      const uint8_t* unit = b.record(j, u);
+      const int64_t pu = panel * units + u;
+      s4_out[pu * kVnniCols + col] = s4[unit[0]];
+      const __m512i w = UnitIntegers(unit);
+      bias[pu * kVnniCols + col] = -kABias * _mm512_reduce_add_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), ones, w));
+      alignas(64) uint32_t q[kVnniQuads];
+      _mm512_store_si512(q, w);
+      uint32_t* dst = reinterpret_cast<uint32_t*>(panels + pu * kVnniQuads * kVnniCols * 4);
+      for (int t = 0; t < kVnniQuads; ++t) dst[t * kVnniCols + col] = q[t];
+    }
+  }
+}
+
+bool Hif4PackedVnni(const PackedLines* a, const PackedLines* b, Accumulation mode, float* c, int threads) {
+  const int64_t m = a->rows, n = b->rows, units = b->blocks_per_row;
+  const int64_t panels = (n + kVnniCols - 1) / kVnniCols;
+  std::vector<uint32_t> a_quads(static_cast<size_t>(m * units * kVnniQuads));
+  std::vector<float> a_s4(static_cast<size_t>(m * units));
+  // Padding columns of the last panel: b = 0, bias 0, S/4 0 (never stored).
+  std::vector<int8_t> b_panels(static_cast<size_t>(panels * units * kVnniQuads * kVnniCols * 4), 0);
+  std::vector<int32_t> b_bias(static_cast<size_t>(panels * units * kVnniCols), 0);
+  std::vector<float> b_s4(static_cast<size_t>(panels * units * kVnniCols), 0.0f);
+  parallel_for(m, threads, 16, [&](int64_t i0, int64_t i1) { UnpackA(*a, i0, i1, a_quads.data(), a_s4.data()); });
+  parallel_for(n, threads, kVnniCols, [&](int64_t j0, int64_t j1) {
+    UnpackB(*b, j0, j1, b_panels.data(), b_bias.data(), b_s4.data());
+  });
+  const VnniOperands op{a_quads.data(), a_s4.data(), b_panels.data(), b_bias.data(), b_s4.data(), m, n, units};
   parallel_for(panels, threads, 1, [&](int64_t p0, int64_t p1) {
     if (mode == Accumulation::kFp32) {
-      VnniPanels<true>(*op, p0, p1, c, mode);
+      VnniPanels<true>(op, p0, p1, c, mode);
     } else {
-      VnniPanels<false>(*op, p0, p1, c, mode);
+      VnniPanels<false>(op, p0, p1, c, mode);
     }
   });
   return true;
@@ -156,7 +230,7 @@ bool Hif4PackedVnni(const VnniOperands* op, Accumulation mode, float* c, int thr
 #undef HIFLOAT_VNNI_ATTR
 #else
 bool HasVnniKernel() { return false; }
-bool Hif4PackedVnni(const VnniOperands*, Accumulation, float*, int) { return false; }
+bool Hif4PackedVnni(const PackedLines*, const PackedLines*, Accumulation, float*, int) { return false; }
 #endif
 
 }  // namespace hifloat::kernels::HWY_NAMESPACE
@@ -171,51 +245,7 @@ HWY_EXPORT(Hif4PackedVnni);
 bool hif4_packed_vnni_dispatched() { return HWY_DYNAMIC_DISPATCH(HasVnniKernel)(); }
 
 bool matmul_hif4_packed_vnni(const PackedLines& a, const PackedLines& b, Accumulation acc, float* c, int threads) {
-  if (!hif4_packed_vnni_dispatched()) return false;
-  const int64_t m = a.rows, n = b.rows, units = b.blocks_per_row;
-  const auto& s4 = hif4_quarter_scales();
-  const int64_t panels = (n + kVnniCols - 1) / kVnniCols;
-  std::vector<uint32_t> a_quads(static_cast<size_t>(m * units * kVnniQuads));
-  std::vector<float> a_s4(static_cast<size_t>(m * units));
-  // Padding columns of the last panel: b = 0, bias 0, S/4 0 (never stored).
-  std::vector<int8_t> b_panels(static_cast<size_t>(panels * units * kVnniQuads * kVnniCols * 4), 0);
-  std::vector<int32_t> b_bias(static_cast<size_t>(panels * units * kVnniCols), 0);
-  std::vector<float> b_s4(static_cast<size_t>(panels * units * kVnniCols), 0.0f);
-  parallel_for(m, threads, 16, [&](int64_t i0, int64_t i1) {
-    int8_t w[64];
-    for (int64_t i = i0; i < i1; ++i)
-      for (int64_t u = 0; u < units; ++u) {
-        const uint8_t* unit = a.record(i, u);
-        unit_integers(unit, w);
-        a_s4[i * units + u] = s4[unit[0]];
-        for (int q = 0; q < kVnniQuads; ++q) {
-          uint32_t quad = 0;
-          for (int t = 0; t < 4; ++t) quad |= static_cast<uint32_t>(w[4 * q + t] + kABias) << (8 * t);
-          a_quads[(i * units + u) * kVnniQuads + q] = quad;
-        }
-      }
-  });
-  parallel_for(n, threads, kVnniCols, [&](int64_t j0, int64_t j1) {
-    int8_t w[64];
-    for (int64_t j = j0; j < j1; ++j) {
-      const int64_t panel = j / kVnniCols, col = j % kVnniCols;
-      for (int64_t u = 0; u < units; ++u) {
-        const uint8_t* unit = b.record(j, u);
-        unit_integers(unit, w);
-        const int64_t pu = panel * units + u;
-        b_s4[pu * kVnniCols + col] = s4[unit[0]];
-        int8_t* dst = b_panels.data() + pu * kVnniQuads * kVnniCols * 4;
-        int32_t sum = 0;
-        for (int k = 0; k < 64; ++k) {
-          dst[((k / 4) * kVnniCols + col) * 4 + k % 4] = w[k];
-          sum += w[k];
-        }
-        b_bias[pu * kVnniCols + col] = -kABias * sum;
-      }
-    }
-  });
-  const VnniOperands op{a_quads.data(), a_s4.data(), b_panels.data(), b_bias.data(), b_s4.data(), m, n, units};
-  return HWY_DYNAMIC_DISPATCH(Hif4PackedVnni)(&op, acc, c, threads);
+  return HWY_DYNAMIC_DISPATCH(Hif4PackedVnni)(&a, &b, acc, c, threads);
 }
 
 }  // namespace hifloat::kernels
