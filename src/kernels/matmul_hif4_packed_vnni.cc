@@ -120,6 +120,11 @@ HIFLOAT_VNNI_ATTR HWY_INLINE void VnniTile(const VnniOperands& op, int64_t i0, i
   for (int r = 0; r < R; ++r) {
     alignas(64) float out[kVnniCols];
     if constexpr (kFp32) {
+      if (cols == kVnniCols) {  // a full panel: straight to C
+        _mm512_storeu_ps(c + (i0 + r) * ldc, accf[r][0]);
+        _mm512_storeu_ps(c + (i0 + r) * ldc + 16, accf[r][1]);
+        continue;
+      }
       _mm512_store_ps(out, accf[r][0]);
       _mm512_store_ps(out + 16, accf[r][1]);
     } else {
