@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/exact_sum.h"
+#include "kernels/hif4_unit_integers.h"
 #include "kernels/matmul_kernels.h"
 #include "kernels/matmul_layout.h"
 #include "kernels/parallel_for.h"
@@ -35,32 +36,6 @@ struct Operands {
   const float* b_s4;       // [panel][units][kPanelCols]
   int64_t m, n, units;
 };
-
-
-// The 64 integers ±q·2^sh of a HiF4 unit (HIF4.md §3: x̂ = w · S/4).
-inline void unit_integers(const uint8_t* unit, int16_t* w) {
-  const uint32_t meta = uint32_t{unit[0]} | (uint32_t{unit[1]} << 8) | (uint32_t{unit[2]} << 16) |
-                        (uint32_t{unit[3]} << 24);
-  for (int i = 0; i < 64; ++i) {
-    const int c = (unit[4 + i / 2] >> (4 * (i & 1))) & 15;
-    const int sh = static_cast<int>(((meta >> (8 + i / 8)) & 1) + ((meta >> (16 + i / 4)) & 1));
-    const int mag = (c & 7) << sh;
-    w[i] = static_cast<int16_t>((c & 8) ? -mag : mag);
-  }
-}
-
-// fp32 addition truncated toward zero (IEEE roundTowardZero), via TwoSum.
-inline float add_toward_zero(float a, float b) {
-  const float s = a + b;
-  if (!std::isfinite(s)) {
-    if (std::isinf(s) && std::isfinite(a) && std::isfinite(b)) return std::copysign(std::numeric_limits<float>::max(), s);
-    return s;
-  }
-  const float bb = s - a;
-  const float err = (a - (s - bb)) + (b - bb);  // exact: a + b = s + err
-  if (err != 0 && (std::signbit(err) != std::signbit(s))) return std::nextafter(s, 0.0f);
-  return s;
-}
 
 }  // namespace hifloat::kernels
 #endif
@@ -179,7 +154,12 @@ namespace hifloat::kernels {
 
 HWY_EXPORT(Hif4Packed);
 
+// The AVX-512 VNNI kernel (matmul_hif4_packed_vnni.cc); false where the
+// dispatched target has no VNNI, and this file's kernel runs.
+bool matmul_hif4_packed_vnni(const PackedLines& a, const PackedLines& b, Accumulation acc, float* c, int threads);
+
 bool matmul_hif4_packed(const PackedLines& a, const PackedLines& b, Accumulation acc, float* c, int threads) {
+  if (matmul_hif4_packed_vnni(a, b, acc, c, threads)) return true;
   const int64_t m = a.rows, n = b.rows, units = b.blocks_per_row;
   const auto& s4 = hif4_quarter_scales();
   const int64_t panels = (n + kPanelCols - 1) / kPanelCols;

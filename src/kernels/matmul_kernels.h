@@ -23,6 +23,9 @@ bool matmul_dense_gemm_fp32(const float* a, int64_t m, const PackedLines& b, flo
 
 // Packed × packed, any accumulation (hif4 and hif8).
 bool matmul_packed(const PackedLines& a, const PackedLines& b, Accumulation acc, float* c, int threads);
+// Whether HiF4 × HiF4 runs the AVX-512 VNNI kernel (matmul_hif4_packed_vnni.cc)
+// on the target dispatched to now.
+bool hif4_packed_vnni_dispatched();
 
 // HiF4 W lines × int8-quantised rows of A (docs/matmul.md §7).
 bool linear_q8_hif4(const float* a, int64_t m, const PackedLines& w, float* c, int threads);

@@ -1,0 +1,38 @@
+// Internal: helpers shared by the HiF4 × HiF4 kernels (matmul_hif4_packed.cc,
+// matmul_hif4_packed_vnni.cc).
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+namespace hifloat::kernels {
+
+// The 64 integers w = ±q·2^sh of a HiF4 unit (HIF4.md §3: x̂ = w · S/4);
+// |w| ≤ 7·4 = 28, so T may be int8_t or int16_t.
+template <typename T>
+inline void unit_integers(const uint8_t* unit, T* w) {
+  const uint32_t meta = uint32_t{unit[0]} | (uint32_t{unit[1]} << 8) | (uint32_t{unit[2]} << 16) |
+                        (uint32_t{unit[3]} << 24);
+  for (int i = 0; i < 64; ++i) {
+    const int c = (unit[4 + i / 2] >> (4 * (i & 1))) & 15;
+    const int sh = static_cast<int>(((meta >> (8 + i / 8)) & 1) + ((meta >> (16 + i / 4)) & 1));
+    const int mag = (c & 7) << sh;
+    w[i] = static_cast<T>((c & 8) ? -mag : mag);
+  }
+}
+
+// fp32 addition truncated toward zero (IEEE roundTowardZero), via TwoSum.
+inline float add_toward_zero(float a, float b) {
+  const float s = a + b;
+  if (!std::isfinite(s)) {
+    if (std::isinf(s) && std::isfinite(a) && std::isfinite(b)) return std::copysign(std::numeric_limits<float>::max(), s);
+    return s;
+  }
+  const float bb = s - a;
+  const float err = (a - (s - bb)) + (b - bb);  // exact: a + b = s + err
+  if (err != 0 && (std::signbit(err) != std::signbit(s))) return std::nextafter(s, 0.0f);
+  return s;
+}
+
+}  // namespace hifloat::kernels
