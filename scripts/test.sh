@@ -19,7 +19,8 @@ ctest --test-dir build/release -L unit --output-on-failure -j "$JOBS"
 echo "== checkpoint tool (pytest: tests/checkpoint)"
 HIFLOAT_CLI=build/release/hifloat python3 -m pytest tests/checkpoint -q -rs
 echo "== exhaustive tests"
-ctest --test-dir build/release -L exhaustive --output-on-failure
+# Each sweep is single-threaded and streams 2^24-element chunks, so two run side by side.
+ctest --test-dir build/release -L exhaustive --output-on-failure -j "$JOBS"
 
 echo "== Python package (pip install ., then pytest)"
 PY=${PYTHON:-python3}
