@@ -6,6 +6,9 @@
 #include <cstdint>
 #include <limits>
 
+#include "core/exact_sum.h"
+#include "hifloat/matmul.h"
+
 namespace hifloat::kernels {
 
 // The 64 integers w = ±q·2^sh of a HiF4 unit (HIF4.md §3: x̂ = w · S/4);
@@ -34,5 +37,25 @@ inline float add_toward_zero(float a, float b) {
   if (err != 0 && (std::signbit(err) != std::signbit(s))) return std::nextafter(s, 0.0f);
   return s;
 }
+
+// The scalar accumulators of a kRows × kCols tile in the `exact` and
+// `fp32_trunc` modes (docs/matmul.md §2.1, §2.3), fed one unit value U at a
+// time in increasing k. (The fp32 mode accumulates in vectors instead.)
+template <int kRows, int kCols>
+struct UnitSumAccumulators {
+  ExactSum exact[kRows][kCols];
+  float trunc[kRows][kCols] = {};
+
+  void add(Accumulation mode, int r, int col, float u) {
+    if (mode == Accumulation::kExact) {
+      exact[r][col].add(u);
+    } else {
+      trunc[r][col] = add_toward_zero(trunc[r][col], u);
+    }
+  }
+  float result(Accumulation mode, int r, int col) const {
+    return mode == Accumulation::kExact ? exact[r][col].round(RoundTo::kNearestEven) : trunc[r][col];
+  }
+};
 
 }  // namespace hifloat::kernels

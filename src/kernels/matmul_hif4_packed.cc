@@ -67,9 +67,7 @@ HWY_INLINE void TileUnits(const Operands& op, int64_t i0, int64_t panel, float* 
   hn::Vec<DF> accf[R][NJ];
   for (int r = 0; r < R; ++r)
     for (int j = 0; j < NJ; ++j) accf[r][j] = hn::Zero(df);
-  // Scalar accumulators for the exact and truncating modes.
-  ExactSum exact[kFp32 ? 1 : R][kFp32 ? 1 : kPanelCols];
-  float trunc[kFp32 ? 1 : R][kFp32 ? 1 : kPanelCols] = {};
+  UnitSumAccumulators<kFp32 ? 1 : R, kFp32 ? 1 : kPanelCols> slow;
   for (int64_t u = 0; u < op.units; ++u) {
     hn::Vec<DI> acc[R][NJ];
     for (int r = 0; r < R; ++r)
@@ -96,14 +94,7 @@ HWY_INLINE void TileUnits(const Operands& op, int64_t i0, int64_t panel, float* 
         } else {
           alignas(64) float uv[L];
           hn::Store(U, df, uv);
-          for (size_t l = 0; l < L; ++l) {
-            const size_t col = j * L + l;
-            if (acc_mode == Accumulation::kExact) {
-              exact[r][col].add(uv[l]);
-            } else {
-              trunc[r][col] = add_toward_zero(trunc[r][col], uv[l]);
-            }
-          }
+          for (size_t l = 0; l < L; ++l) slow.add(acc_mode, r, static_cast<int>(j * L + l), uv[l]);
         }
       }
     }
@@ -113,8 +104,7 @@ HWY_INLINE void TileUnits(const Operands& op, int64_t i0, int64_t panel, float* 
     if constexpr (kFp32) {
       for (int j = 0; j < NJ; ++j) hn::Store(accf[r][j], df, out + j * L);
     } else {
-      for (int col = 0; col < kPanelCols; ++col)
-        out[col] = acc_mode == Accumulation::kExact ? exact[r][col].round(RoundTo::kNearestEven) : trunc[r][col];
+      for (int col = 0; col < kPanelCols; ++col) out[col] = slow.result(acc_mode, r, col);
     }
     std::copy_n(out, cols, c + (i0 + r) * ldc);
   }

@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "core/exact_sum.h"
-#include "kernels/hif4_unit_integers.h"  // add_toward_zero
+#include "kernels/hif4_unit_integers.h"
 #include "kernels/matmul_kernels.h"
 #include "kernels/matmul_layout.h"
 #include "kernels/parallel_for.h"
@@ -71,9 +71,7 @@ HIFLOAT_VNNI_ATTR HWY_INLINE void VnniTile(const VnniOperands& op, int64_t i0, i
   const float* bs = op.b_s4 + panel * op.units * kVnniCols;
   __m512 accf[R][2];
   for (int r = 0; r < R; ++r) accf[r][0] = accf[r][1] = _mm512_setzero_ps();
-  // Scalar accumulators for the exact and truncating modes.
-  ExactSum exact[kFp32 ? 1 : R][kFp32 ? 1 : kVnniCols];
-  float trunc[kFp32 ? 1 : R][kFp32 ? 1 : kVnniCols] = {};
+  UnitSumAccumulators<kFp32 ? 1 : R, kFp32 ? 1 : kVnniCols> slow;
   for (int64_t u = 0; u < op.units; ++u) {
     const __m512i bias0 = _mm512_loadu_si512(bb + u * kVnniCols);
     const __m512i bias1 = _mm512_loadu_si512(bb + u * kVnniCols + 16);
@@ -107,13 +105,7 @@ HIFLOAT_VNNI_ATTR HWY_INLINE void VnniTile(const VnniOperands& op, int64_t i0, i
         alignas(64) float uv[kVnniCols];
         _mm512_store_ps(uv, U0);
         _mm512_store_ps(uv + 16, U1);
-        for (int col = 0; col < kVnniCols; ++col) {
-          if (mode == Accumulation::kExact) {
-            exact[r][col].add(uv[col]);
-          } else {
-            trunc[r][col] = add_toward_zero(trunc[r][col], uv[col]);
-          }
-        }
+        for (int col = 0; col < kVnniCols; ++col) slow.add(mode, r, col, uv[col]);
       }
     }
   }
@@ -128,8 +120,7 @@ HIFLOAT_VNNI_ATTR HWY_INLINE void VnniTile(const VnniOperands& op, int64_t i0, i
       _mm512_store_ps(out, accf[r][0]);
       _mm512_store_ps(out + 16, accf[r][1]);
     } else {
-      for (int col = 0; col < kVnniCols; ++col)
-        out[col] = mode == Accumulation::kExact ? exact[r][col].round(RoundTo::kNearestEven) : trunc[r][col];
+      for (int col = 0; col < kVnniCols; ++col) out[col] = slow.result(mode, r, col);
     }
     std::copy_n(out, cols, c + (i0 + r) * ldc);
   }
