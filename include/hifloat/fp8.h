@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <limits>
 
+#include "hifloat/float8_common.h"
 #include "hifloat/ieee16.h"
 
 namespace hifloat {
@@ -157,7 +158,7 @@ struct E5M2Ops {
 // other); conversions out are exact (every OFP8 value is exact in float32,
 // float16 and bfloat16).
 template <typename Ops>
-class basic_fp8 {
+class basic_fp8 : public float8_detail::DecodedComparisons<basic_fp8<Ops>> {
  public:
   constexpr basic_fp8() = default;
   static constexpr basic_fp8 from_bits(uint8_t b) {
@@ -184,14 +185,6 @@ class basic_fp8 {
   constexpr bool isinf() const { return Ops::isinf(bits_); }
   constexpr bool isfinite() const { return !isnan() && !isinf(); }
 
-  // IEEE semantics on the decoded values: NaN is unordered and -0 == +0.
-  friend constexpr bool operator==(basic_fp8 a, basic_fp8 b) { return float(a) == float(b); }
-  friend constexpr bool operator!=(basic_fp8 a, basic_fp8 b) { return !(a == b); }
-  friend constexpr bool operator<(basic_fp8 a, basic_fp8 b) { return float(a) < float(b); }
-  friend constexpr bool operator<=(basic_fp8 a, basic_fp8 b) { return float(a) <= float(b); }
-  friend constexpr bool operator>(basic_fp8 a, basic_fp8 b) { return float(a) > float(b); }
-  friend constexpr bool operator>=(basic_fp8 a, basic_fp8 b) { return float(a) >= float(b); }
-
  private:
   uint8_t bits_ = 0;
 };
@@ -203,33 +196,17 @@ static_assert(sizeof(fp8_e4m3) == 1 && sizeof(fp8_e5m2) == 1);
 }  // namespace hifloat
 
 template <>
-class std::numeric_limits<hifloat::fp8_e4m3> {
+class std::numeric_limits<hifloat::fp8_e4m3> : public hifloat::float8_detail::LimitsBase {
   using T = hifloat::fp8_e4m3;
 
  public:
-  static constexpr bool is_specialized = true;
-  static constexpr bool is_signed = true;
-  static constexpr bool is_integer = false;
-  static constexpr bool is_exact = false;
   static constexpr bool has_infinity = false;
-  static constexpr bool has_quiet_NaN = true;
-  static constexpr bool has_signaling_NaN = false;
-  static constexpr std::float_denorm_style has_denorm = std::denorm_present;
-  static constexpr bool has_denorm_loss = false;
-  static constexpr std::float_round_style round_style = std::round_to_nearest;
-  static constexpr bool is_iec559 = false;
-  static constexpr bool is_bounded = true;
-  static constexpr bool is_modulo = false;
   static constexpr int digits = 4;
-  static constexpr int digits10 = 0;
   static constexpr int max_digits10 = 3;
-  static constexpr int radix = 2;
   static constexpr int min_exponent = -5;  // min normal 2^-6 = 2^(min_exponent - 1)
   static constexpr int min_exponent10 = -1;
   static constexpr int max_exponent = 9;  // max 448 = 1.75 * 2^8
   static constexpr int max_exponent10 = 2;
-  static constexpr bool traps = false;
-  static constexpr bool tinyness_before = false;
 
   static constexpr T min() noexcept { return T::from_bits(0x08); }          // 2^-6
   static constexpr T max() noexcept { return T::from_bits(0x7E); }          // 448
@@ -243,33 +220,17 @@ class std::numeric_limits<hifloat::fp8_e4m3> {
 };
 
 template <>
-class std::numeric_limits<hifloat::fp8_e5m2> {
+class std::numeric_limits<hifloat::fp8_e5m2> : public hifloat::float8_detail::LimitsBase {
   using T = hifloat::fp8_e5m2;
 
  public:
-  static constexpr bool is_specialized = true;
-  static constexpr bool is_signed = true;
-  static constexpr bool is_integer = false;
-  static constexpr bool is_exact = false;
   static constexpr bool has_infinity = true;
-  static constexpr bool has_quiet_NaN = true;
-  static constexpr bool has_signaling_NaN = false;
-  static constexpr std::float_denorm_style has_denorm = std::denorm_present;
-  static constexpr bool has_denorm_loss = false;
-  static constexpr std::float_round_style round_style = std::round_to_nearest;
-  static constexpr bool is_iec559 = false;
-  static constexpr bool is_bounded = true;
-  static constexpr bool is_modulo = false;
   static constexpr int digits = 3;
-  static constexpr int digits10 = 0;
   static constexpr int max_digits10 = 2;
-  static constexpr int radix = 2;
   static constexpr int min_exponent = -13;  // min normal 2^-14
   static constexpr int min_exponent10 = -4;
   static constexpr int max_exponent = 16;  // max 57344 = 1.75 * 2^15
   static constexpr int max_exponent10 = 4;
-  static constexpr bool traps = false;
-  static constexpr bool tinyness_before = false;
 
   static constexpr T min() noexcept { return T::from_bits(0x04); }          // 2^-14
   static constexpr T max() noexcept { return T::from_bits(0x7B); }          // 57344

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <limits>
 
+#include "hifloat/float8_common.h"
 #include "hifloat/ieee16.h"
 #include "hifloat/philox.h"
 
@@ -184,7 +185,7 @@ constexpr uint8_t hif8_encode(double x, const Hif8Options& opt, uint64_t flat_in
 
 // One-byte HiF8 value type. Conversions in are explicit (they round, default
 // ties away with overflow to Inf); conversions out are exact.
-class hif8 {
+class hif8 : public float8_detail::DecodedComparisons<hif8> {
  public:
   constexpr hif8() = default;
   static constexpr hif8 from_bits(uint8_t b) {
@@ -214,15 +215,6 @@ class hif8 {
   constexpr bool isinf() const { return (bits_ & 0x7Fu) == hif8_detail::kInf; }
   constexpr bool isfinite() const { return !isnan() && !isinf(); }
 
-  // IEEE semantics on the decoded values: NaN is unordered. Codes are not
-  // monotonic in value, so nothing here compares bits directly.
-  friend constexpr bool operator==(hif8 a, hif8 b) { return static_cast<float>(a) == static_cast<float>(b); }
-  friend constexpr bool operator!=(hif8 a, hif8 b) { return !(a == b); }
-  friend constexpr bool operator<(hif8 a, hif8 b) { return static_cast<float>(a) < static_cast<float>(b); }
-  friend constexpr bool operator<=(hif8 a, hif8 b) { return static_cast<float>(a) <= static_cast<float>(b); }
-  friend constexpr bool operator>(hif8 a, hif8 b) { return static_cast<float>(a) > static_cast<float>(b); }
-  friend constexpr bool operator>=(hif8 a, hif8 b) { return static_cast<float>(a) >= static_cast<float>(b); }
-
  private:
   uint8_t bits_ = 0;
 };
@@ -232,33 +224,17 @@ static_assert(sizeof(hif8) == 1);
 }  // namespace hifloat
 
 template <>
-class std::numeric_limits<hifloat::hif8> {
+class std::numeric_limits<hifloat::hif8> : public hifloat::float8_detail::LimitsBase {
   using T = hifloat::hif8;
 
  public:
-  static constexpr bool is_specialized = true;
-  static constexpr bool is_signed = true;
-  static constexpr bool is_integer = false;
-  static constexpr bool is_exact = false;
   static constexpr bool has_infinity = true;
-  static constexpr bool has_quiet_NaN = true;
-  static constexpr bool has_signaling_NaN = false;
-  static constexpr std::float_denorm_style has_denorm = std::denorm_present;
-  static constexpr bool has_denorm_loss = false;
-  static constexpr std::float_round_style round_style = std::round_to_nearest;
-  static constexpr bool is_iec559 = false;
-  static constexpr bool is_bounded = true;
-  static constexpr bool is_modulo = false;
   static constexpr int digits = 4;  // 3 mantissa bits + implicit 1 (near 1.0)
-  static constexpr int digits10 = 0;
   static constexpr int max_digits10 = 3;
-  static constexpr int radix = 2;
   static constexpr int min_exponent = -14;  // min normal = 2^(min_exponent - 1) = 2^-15
   static constexpr int min_exponent10 = -4;
   static constexpr int max_exponent = 16;  // max = 2^15
   static constexpr int max_exponent10 = 4;
-  static constexpr bool traps = false;
-  static constexpr bool tinyness_before = false;
 
   static constexpr T min() noexcept { return T::from_bits(0x7E); }          // 2^-15
   static constexpr T max() noexcept { return T::from_bits(0x6E); }          // 32768
