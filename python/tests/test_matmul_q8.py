@@ -203,6 +203,21 @@ def test_int8_activations_bit_exact(m, k, n, linear):
         assert same(got, want), (threads, np.argwhere(got.view(np.uint32) != want.view(np.uint32))[:5])
 
 
+def test_ties_round_to_even():
+    # amax = 127 makes d = 1, so a/d = a: the x.5 values are ties, which go to even
+    # (ggml's round-half-away would give 3, -3, 1, -1). Through quantize and matmul.
+    ties = np.array([127, 2.5, -2.5, 0.5, -0.5, 1.5, -126.5, 3.5], np.float32)
+    a = np.zeros((2, 128), np.float32)
+    a[0, :8] = ties
+    a[1, 64:72] = ties * np.float32(2.0**-20)  # same ratios with d = 2^-20
+    q, d = hifloat.quantize_activations_q8(a)
+    assert d[0].tolist() == [1.0, 0.0] and d[1].tolist() == [0.0, 2.0**-20]
+    assert q[0, :8].tolist() == [127, 2, -2, 0, 0, 2, -126, 4] and q[1, 64:72].tolist() == q[0, :8].tolist()
+    rng = np.random.default_rng(5)
+    p = pack(rng_floats(rng, (3, 128), 1), True)
+    assert same(hifloat.matmul(a, p, linear=True, activations="int8"), model_q8(a, p))
+
+
 @pytest.mark.parametrize("linear", [True, False])
 def test_nan_unit_and_non_finite_activations(linear):
     rng = np.random.default_rng(7)
