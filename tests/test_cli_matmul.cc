@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -135,6 +136,66 @@ TEST_F(CliMatmul, PackedTimesPackedChoosesTensors) {
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_TRUE(same_bits(read_floats(file("c.npy"), {kM, kN}), want)) << acc;
   }
+}
+
+TEST_F(CliMatmul, Int8ActivationsEqualLibrary) {
+  // --activations int8 runs linear_q8 / matmul_q8 (docs/matmul.md §7); those are
+  // checked against their reference in test_matmul_q8.cc and, from Python,
+  // against a numpy model of §7 (python/tests/test_matmul_q8.py).
+  std::vector<float> a = random_floats(kM * kK, 21, 4);
+  a[kK + 70] = std::numeric_limits<float>::infinity();  // row 1, block 1: a NaN row
+  const std::string a_path = dense("a.npy", {kM, kK}, a), a1_path = dense("a1.npy", {kK}, random_floats(kK, 22));
+  const Packed b = encode_floats("hif4", {kK, kN}, 0, 23), w = encode_floats("hif4", {kN, kK}, 1, 24);
+  const std::string b_path = packed("b.safetensors", {{"b", &b}}), w_path = packed("w.safetensors", {{"w", &w}});
+  std::vector<float> want(kM * kN), want_lin(kM * kN), want_ref(kM * kN), want_float(kM * kN);
+  matmul_q8(a.data(), kM, kK, b, want.data());
+  linear_q8(a.data(), kM, kK, w, want_lin.data());
+  MatmulOptions ref;
+  ref.reference = true;
+  linear_q8(a.data(), kM, kK, w, want_ref.data(), ref);
+  ASSERT_TRUE(same_bits(want_lin, want_ref));
+  linear(a.data(), kM, kK, w, want_float.data());
+  ASSERT_FALSE(same_bits(want_lin, want_float));  // the option must change the result
+  for (const char* threads : {"1", "0", "3"}) {
+    const std::string c = file(std::string("c_q8_") + threads + ".npy");
+    RunResult r = run({a_path, b_path, c, "--activations", "int8", "--threads", threads});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_TRUE(same_bits(read_floats(c, {kM, kN}), want)) << threads;
+    r = run({a_path, w_path, c, "--linear", "--activations", "int8", "--accumulate", "fp32", "--threads", threads});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_TRUE(same_bits(read_floats(c, {kM, kN}), want_lin)) << threads << " --linear";
+  }
+  // --activations float is the default product.
+  RunResult r = run({a_path, w_path, file("c_f.npy"), "--linear", "--activations", "float"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(same_bits(read_floats(file("c_f.npy"), {kM, kN}), want_float));
+  // A 1-d A gives a 1-d output.
+  std::vector<float> want1(kN);
+  const NpyArray a1 = read_npy(a1_path);
+  linear_q8(to_float32(a1).data(), 1, kK, w, want1.data());
+  r = run({a1_path, w_path, file("c1.npy"), "--linear", "--activations", "int8"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(same_bits(read_floats(file("c1.npy"), {kN}), want1));
+}
+
+TEST_F(CliMatmul, Int8ActivationsBadInputGivesOneLineAndNoOutput) {
+  const std::string a = dense("a.npy", {kM, kK}, random_floats(kM * kK, 25));
+  const std::string a_short = dense("a_short.npy", {kM, kK - 1}, random_floats(kM * (kK - 1), 26));
+  const Packed w = encode_floats("hif4", {kN, kK}, 1, 27), ap = encode_floats("hif4", {kM, kK}, 1, 28);
+  const Packed wn = encode_floats("nvfp4", {kN, kK}, 1, 29), w8 = encode_floats("hif8", {kN, kK}, 1, 30);
+  const std::string w_path = packed("w.safetensors", {{"w", &w}}), ap_path = packed("ap.safetensors", {{"a", &ap}});
+  const std::string wn_path = packed("wn.safetensors", {{"w", &wn}}), w8_path = packed("w8.safetensors", {{"w", &w8}});
+  const std::string out = file("out.npy");
+  expect_error({a, wn_path, out, "--linear", "--activations", "int8"}, "needs hif4 weights, got format 'nvfp4'");
+  expect_error({a, w8_path, out, "--linear", "--activations", "int8"}, "needs hif4 weights, got format 'hif8'");
+  expect_error({a, w_path, out, "--linear", "--activations", "int8", "--accumulate", "exact"},
+               "--activations int8 supports --accumulate fp32 only, got 'exact'");
+  expect_error({a, w_path, out, "--linear", "--activations", "int8", "--accumulate", "fp32_trunc"},
+               "--accumulate fp32 only, got 'fp32_trunc'");
+  expect_error({a, w_path, out, "--linear", "--activations", "int4"}, "unknown --activations 'int4'");
+  expect_error({a_short, w_path, out, "--linear", "--activations", "int8"}, "shape mismatch");
+  expect_error({a, w_path, out, "--activations", "int8"}, "blocked along axis 1");  // W layout without --linear
+  expect_error({ap_path, w_path, out, "--linear", "--activations", "int8"}, "A must be a float32 .npy");
 }
 
 TEST_F(CliMatmul, BadInputGivesOneLineAndNoOutput) {

@@ -17,7 +17,7 @@ The C++ library defines every result; see README.md and docs/formats.md.
 
 from ._hifloat import hifloat8
 from ._api import Packed, decode, encode, fake_quant
-from ._matmul import matmul
+from ._matmul import matmul, quantize_activations_q8
 from ._finfo import finfo
 from ._formats import FormatInfo, FormatSpec, OptionInfo, formats, parse_format
 from ._safetensors import load, save
@@ -31,6 +31,7 @@ __all__ = [
     "encode",
     "decode",
     "matmul",
+    "quantize_activations_q8",
     "Packed",
     "formats",
     "parse_format",

@@ -20,8 +20,9 @@ def encode(x: np.ndarray, kind: str, format: str, axis: int, threads: int) -> tu
 def decode(data: np.ndarray, format: str, shape: list[int], axis: int, threads: int) -> np.ndarray: ...
 def matmul_dense(
     a: np.ndarray, kind: str, m: int, k: int, b_data: np.ndarray, b_format: str, b_shape: list[int], b_axis: int,
-    accumulate: str, linear: bool, threads: int,
+    accumulate: str, linear: bool, threads: int, activations: str,
 ) -> np.ndarray: ...
+def quantize_activations_q8(a: np.ndarray, m: int, k: int) -> tuple[np.ndarray, np.ndarray]: ...
 def matmul_packed(
     a_data: np.ndarray, a_format: str, a_shape: list[int], a_axis: int, b_data: np.ndarray, b_format: str,
     b_shape: list[int], b_axis: int, accumulate: str, linear: bool, threads: int,

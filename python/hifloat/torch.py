@@ -128,6 +128,13 @@ class PackedLinear(nn.Module):
     the input's dtype. If ``activation`` is set, the input is fake-quantised
     along its last axis first. No gradients flow through it.
 
+    ``activations="int8"`` (``hif4`` weights and ``accumulate="fp32"`` only)
+    runs the int8-activation kernel of docs/matmul.md §7 instead of the float
+    one: each input row is quantised to int8 per 64 values inside the product
+    (``hifloat.matmul(..., activations="int8")``). This is a choice of kernel,
+    not a format: ``activation`` (a format string, default None) still
+    fake-quantises the input before it.
+
     >>> import torch, hifloat.torch as ht
     >>> lin = torch.nn.Linear(128, 4)
     >>> p = ht.PackedLinear.from_linear(lin, "hif4")
@@ -138,21 +145,31 @@ class PackedLinear(nn.Module):
     packed_weight: torch.Tensor
 
     def __init__(self, in_features: int, out_features: int, weight_format: str = "hif4", bias: bool = True, *,
-                 activation: Optional[str] = None, accumulate: str = "fp32", threads: int = 0) -> None:
+                 activation: Optional[str] = None, accumulate: str = "fp32", threads: int = 0,
+                 activations: str = "float") -> None:
         super().__init__()
         self._setup(in_features, out_features, weight_format, activation, accumulate, threads, None,
-                    torch.zeros(out_features) if bias else None)
+                    torch.zeros(out_features) if bias else None, activations)
 
     def _setup(self, in_features: int, out_features: int, weight_format: str, activation: Optional[str],
-               accumulate: str, threads: int, data: Optional[np.ndarray], bias: Optional[torch.Tensor]) -> None:
-        from ._matmul import _ACCUMULATIONS
+               accumulate: str, threads: int, data: Optional[np.ndarray], bias: Optional[torch.Tensor],
+               activations: str) -> None:
+        from ._formats import parse_format
+        from ._matmul import _ACCUMULATIONS, _ACTIVATIONS
 
         if accumulate not in _ACCUMULATIONS:
             raise ValueError(f"unknown accumulation {accumulate!r} (expected exact, fp32 or fp32_trunc)")
+        if activations not in _ACTIVATIONS:
+            raise ValueError(f"unknown activations {activations!r} (expected 'float' or 'int8')")
         self.in_features, self.out_features = int(in_features), int(out_features)
         self.weight_format = _validated(weight_format)
         self.activation_format = _validated(activation)
+        if activations == "int8" and parse_format(self.weight_format).name != "hif4":
+            raise ValueError(f"PackedLinear: activations='int8' needs hif4 weights, got {self.weight_format!r}")
+        if activations == "int8" and accumulate != "fp32":
+            raise ValueError(f"PackedLinear: activations='int8' supports accumulate='fp32' only, got {accumulate!r}")
         self.accumulate = accumulate
+        self.activations = activations
         self.threads = int(threads)
         if data is None:  # an all-zero weight of the right packed size
             zeros = np.zeros((self.out_features, self.in_features), np.float32)
@@ -163,7 +180,7 @@ class PackedLinear(nn.Module):
 
     @classmethod
     def from_linear(cls, linear: nn.Linear, weight_format: str = "hif4", *, activation: Optional[str] = None,
-                    accumulate: str = "fp32", threads: int = 0) -> "PackedLinear":
+                    accumulate: str = "fp32", threads: int = 0, activations: str = "float") -> "PackedLinear":
         """Packs ``linear.weight`` into ``weight_format`` (blocks along in_features); copies the bias."""
         w = linear.weight.detach().to("cpu").contiguous()
         if w.dtype in (torch.bfloat16, torch.float16):  # numpy has no bfloat16: pass the bits
@@ -174,7 +191,7 @@ class PackedLinear(nn.Module):
         p = cls.__new__(cls)
         nn.Module.__init__(p)
         p._setup(linear.in_features, linear.out_features, weight_format, activation, accumulate, threads, data,
-                 linear.bias)
+                 linear.bias, activations)
         return p
 
     def packed(self):
@@ -200,24 +217,26 @@ class PackedLinear(nn.Module):
             a = t.to(torch.float32).contiguous().numpy()
         else:
             raise TypeError(f"PackedLinear: expected a float32, bfloat16 or float16 input, got {x.dtype}")
-        out = torch.from_numpy(matmul(a, self.packed(), accumulate=self.accumulate, linear=True, threads=self.threads))
+        out = torch.from_numpy(matmul(a, self.packed(), accumulate=self.accumulate, linear=True, threads=self.threads,
+                                      activations=self.activations))
         if self.bias is not None:
             out = out + self.bias.to(torch.float32)
         return out.to(dtype=x.dtype, device=x.device)
 
     def get_extra_state(self):
         return {"weight_format": self.weight_format, "activation_format": self.activation_format,
-                "accumulate": self.accumulate}
+                "accumulate": self.accumulate, "activations": self.activations}
 
     def set_extra_state(self, state) -> None:
         self.weight_format = state["weight_format"]
         self.activation_format = state["activation_format"]
         self.accumulate = state["accumulate"]
+        self.activations = state.get("activations", "float")  # absent in states saved before the option
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}, "
                 f"weight={self.weight_format!r}, activation={self.activation_format!r}, "
-                f"accumulate={self.accumulate!r}")
+                f"accumulate={self.accumulate!r}, activations={self.activations!r}")
 
 
 def _validated(fmt: Optional[str]) -> Optional[str]:

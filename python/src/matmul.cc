@@ -1,6 +1,7 @@
 // Bindings of the matrix products on packed operands (hifloat/matmul.h). The
 // Python layer (python/hifloat/_matmul.py) checks types and shapes and passes
 // dense activations as float32, or bfloat16 as their uint16 bit patterns.
+// `activations="int8"` selects the int8-activation kernels (linear_q8 / matmul_q8).
 //
 // Every call releases the GIL while the library runs.
 #include <nanobind/nanobind.h>
@@ -9,6 +10,7 @@
 #include <nanobind/stl/string_view.h>
 #include <nanobind/stl/vector.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -63,31 +65,68 @@ nb::ndarray<nb::numpy, float> to_numpy(std::vector<float>&& v, int64_t m, int64_
 }
 
 // Dense a (m×k, float32 or bfloat16 bits) times packed b; returns (m, n) float32.
+// activations: "float" (docs/matmul.md §2: linear / matmul) or "int8" (§7: the
+// activations are quantised to int8 per 64 values first: linear_q8 / matmul_q8).
 nb::ndarray<nb::numpy, float> matmul_dense_py(const Dense& a, std::string_view kind, int64_t m, int64_t k,
                                               const Bytes& b_data, std::string_view b_format,
                                               const std::vector<int64_t>& b_shape, int b_axis,
-                                              std::string_view accumulate, bool as_linear, int threads) {
+                                              std::string_view accumulate, bool as_linear, int threads,
+                                              std::string_view activations) {
   const Packed b = make_packed(b_data, b_format, b_shape, b_axis);
   const MatmulOptions opt = options(accumulate, threads);
+  if (activations != "float" && activations != "int8") {
+    throw Error("matmul: unknown activations '" + std::string(activations) + "' (expected float or int8)");
+  }
+  const bool q8 = activations == "int8";
   if (m < 0 || k < 0 || static_cast<size_t>(m * k) != a.size()) throw Error("internal: dense operand size mismatch");
   const int64_t n = n_of(b, as_linear);
   std::vector<float> c(static_cast<size_t>(m * n));
+  const auto run = [&](const auto* x) {
+    if (q8) {
+      as_linear ? linear_q8(x, m, k, b, c.data(), opt) : matmul_q8(x, m, k, b, c.data(), opt);
+    } else {
+      as_linear ? linear(x, m, k, b, c.data(), opt) : matmul(x, m, k, b, c.data(), opt);
+    }
+  };
   if (kind == "float32") {
     if (a.dtype() != nb::dtype<float>()) throw Error("internal: float32 storage expected");
     const float* x = static_cast<const float*>(a.data());
     nb::gil_scoped_release release;
-    as_linear ? linear(x, m, k, b, c.data(), opt) : matmul(x, m, k, b, c.data(), opt);
+    run(x);
   } else if (kind == "bfloat16") {
     if (a.dtype() != nb::dtype<uint16_t>()) throw Error("internal: bfloat16 bits expected");
     const uint16_t* bits = static_cast<const uint16_t*>(a.data());
     nb::gil_scoped_release release;
     std::vector<bfloat16> x(a.size());
     for (size_t i = 0; i < x.size(); ++i) x[i] = bfloat16::from_bits(bits[i]);
-    as_linear ? linear(x.data(), m, k, b, c.data(), opt) : matmul(x.data(), m, k, b, c.data(), opt);
+    run(x.data());
   } else {
     throw Error("matmul: dense operand must be float32 or bfloat16, got " + std::string(kind));
   }
   return to_numpy(std::move(c), m, n);
+}
+
+// The activation quantisation of docs/matmul.md §7 on each row of a float32
+// (m×k) array: returns q (m, ceil(k/64)·64) int8, tail zero, and d (m, ceil(k/64)).
+nb::tuple quantize_activations_q8_py(const nb::ndarray<nb::ro, nb::c_contig, nb::device::cpu, float>& a, int64_t m,
+                                     int64_t k) {
+  if (m < 0 || k < 0 || static_cast<size_t>(m * k) != a.size()) throw Error("internal: dense operand size mismatch");
+  const int64_t units = (k + kQ8Block - 1) / kQ8Block;
+  auto* q = new std::vector<int8_t>(static_cast<size_t>(std::max<int64_t>(m * units * kQ8Block, 1)));
+  nb::capsule q_owner(q, [](void* p) noexcept { delete static_cast<std::vector<int8_t>*>(p); });
+  auto* d = new std::vector<float>(static_cast<size_t>(std::max<int64_t>(m * units, 1)));
+  nb::capsule d_owner(d, [](void* p) noexcept { delete static_cast<std::vector<float>*>(p); });
+  {
+    const float* x = a.data();
+    nb::gil_scoped_release release;
+    for (int64_t i = 0; i < m; ++i) {
+      quantize_activations_q8(x + i * k, k, q->data() + i * units * kQ8Block, d->data() + i * units);
+    }
+  }
+  const size_t q_dims[2] = {static_cast<size_t>(m), static_cast<size_t>(units * kQ8Block)};
+  const size_t d_dims[2] = {static_cast<size_t>(m), static_cast<size_t>(units)};
+  return nb::make_tuple(nb::ndarray<nb::numpy, int8_t>(q->data(), 2, q_dims, q_owner),
+                        nb::ndarray<nb::numpy, float>(d->data(), 2, d_dims, d_owner));
 }
 
 // Packed a (M, K) or (K,) times packed b, same format; returns (M, N) float32.
@@ -113,7 +152,10 @@ nb::ndarray<nb::numpy, float> matmul_packed_py(const Bytes& a_data, std::string_
 void bind_matmul(nb::module_& m) {
   m.def("matmul_dense", &matmul_dense_py, nb::arg("a"), nb::arg("kind"), nb::arg("m"), nb::arg("k"),
         nb::arg("b_data"), nb::arg("b_format"), nb::arg("b_shape"), nb::arg("b_axis"), nb::arg("accumulate"),
-        nb::arg("linear"), nb::arg("threads"), "Dense × packed product (internal; see hifloat.matmul).");
+        nb::arg("linear"), nb::arg("threads"), nb::arg("activations"),
+        "Dense × packed product (internal; see hifloat.matmul).");
+  m.def("quantize_activations_q8", &quantize_activations_q8_py, nb::arg("a"), nb::arg("m"), nb::arg("k"),
+        "int8 activation quantisation of docs/matmul.md §7 (internal; see hifloat.quantize_activations_q8).");
   m.def("matmul_packed", &matmul_packed_py, nb::arg("a_data"), nb::arg("a_format"), nb::arg("a_shape"),
         nb::arg("a_axis"), nb::arg("b_data"), nb::arg("b_format"), nb::arg("b_shape"), nb::arg("b_axis"),
         nb::arg("accumulate"), nb::arg("linear"), nb::arg("threads"),

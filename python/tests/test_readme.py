@@ -24,7 +24,11 @@ def test_readme_python_quick_start():
 
 
 @pytest.mark.parametrize(
-    "module", ["hifloat", "hifloat._api", "hifloat._formats", "hifloat._finfo", "hifloat._safetensors", "hifloat.torch"]
+    "module",
+    [
+        "hifloat", "hifloat._api", "hifloat._formats", "hifloat._finfo", "hifloat._matmul", "hifloat._safetensors",
+        "hifloat.torch",
+    ],
 )
 def test_docstring_examples(module):
     if module == "hifloat.torch":

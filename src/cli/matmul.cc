@@ -1,6 +1,8 @@
 // matmul A B OUT.npy: C = A·B (or A·Wᵀ with --linear) on packed weights,
 // with the accumulation rules of docs/matmul.md. A is a dense float32 .npy or
-// a packed tensor in a .safetensors file; B is always packed.
+// a packed tensor in a .safetensors file; B is always packed. With
+// --activations int8 a dense A is quantised to int8 per 64 values first and
+// multiplied by hif4 weights with the integer kernel of docs/matmul.md §7.
 #include <string>
 #include <vector>
 
@@ -18,6 +20,7 @@ struct MatmulArgs {
   std::string a, b, out;
   std::string a_tensor, b_tensor;
   std::string accumulate = "fp32";
+  std::string activations = "float";
   bool linear = false;
   int threads = 0;
 };
@@ -41,6 +44,14 @@ void matmul_cmd(const MatmulArgs& args) {
   const MatmulOptions opt{parse_accumulation(args.accumulate), args.threads, false};
   if (args.threads < 0) throw Error("--threads must be >= 0 (0 = all cores), got " + std::to_string(args.threads));
   if (!ends_with(args.out, ".npy")) throw Error(args.out + ": the output must be a .npy file");
+  if (args.activations != "float" && args.activations != "int8") {
+    throw Error("unknown --activations '" + args.activations + "' (expected float or int8)");
+  }
+  const bool q8 = args.activations == "int8";
+  if (q8 && opt.accumulation != Accumulation::kFp32) {
+    throw Error("--activations int8 supports --accumulate fp32 only, got '" + args.accumulate +
+                "' (docs/matmul.md §7 has one fp32 rule)");
+  }
   if (ends_with(args.b, ".npy")) {
     throw Error(args.b + ": B must be a packed tensor in a .safetensors file (dense B is not supported; "
                 "pack it with `hifloat encode FORMAT B.npy B.safetensors --axis " +
@@ -56,6 +67,10 @@ void matmul_cmd(const MatmulArgs& args) {
                 ", but " + (args.linear ? "--linear needs W (N, K) blocked along axis 1" :
                                           "matmul needs B (K, N) blocked along axis 0 (or use --linear)") +
                 " (blocks must run along K)");
+  }
+  if (q8 && b.format.name != "hif4") {
+    throw Error(args.b + ": --activations int8 needs hif4 weights, got format '" + b.format.name +
+                "' (use --activations float)");
   }
   Shape out_shape;
   std::vector<float> c;
@@ -73,9 +88,17 @@ void matmul_cmd(const MatmulArgs& args) {
     }
     const std::vector<float> x = to_float32(a);
     c.resize(static_cast<size_t>(m * n));
-    args.linear ? linear(x.data(), m, k, b, c.data(), opt) : matmul(x.data(), m, k, b, c.data(), opt);
+    if (q8) {
+      args.linear ? linear_q8(x.data(), m, k, b, c.data(), opt) : matmul_q8(x.data(), m, k, b, c.data(), opt);
+    } else {
+      args.linear ? linear(x.data(), m, k, b, c.data(), opt) : matmul(x.data(), m, k, b, c.data(), opt);
+    }
     out_shape = a.shape.size() == 2 ? Shape{m, n} : Shape{n};
   } else if (ends_with(args.a, ".safetensors")) {
+    if (q8) {
+      throw Error(args.a + ": --activations int8 quantises dense activations; A must be a float32 .npy, "
+                  "not a packed .safetensors tensor");
+    }
     const Packed a = read_packed_operand(args.a, args.a_tensor, "--a-tensor");
     // Different formats: matmul() names both (layout options count, encode-only ones do not).
     if (a.shape.size() != 1 && a.shape.size() != 2) throw Error(args.a + ": A must be 1-d or 2-d, got shape " + shape_str(a.shape));
@@ -112,6 +135,9 @@ void register_matmul(CLI::App& app) {
   c->add_option("--b-tensor", args.b_tensor, "Packed tensor of B's file (default: its only packed tensor)");
   c->add_flag("--linear", args.linear, "C = A·Wᵀ with W (N, K) blocked along axis 1");
   c->add_option("--accumulate", args.accumulate, "Accumulation: exact, fp32 (default) or fp32_trunc");
+  c->add_option("--activations", args.activations,
+                "float (default): A as it is; int8: quantise dense A to int8 per 64 values and use the integer "
+                "HiF4 kernel (hif4 B, --accumulate fp32; docs/matmul.md §7)");
   c->add_option("--threads", args.threads, "Worker threads (default 0 = all cores; results never depend on it)");
   c->callback([] { matmul_cmd(args); });
 }
