@@ -30,6 +30,7 @@
 #include <climits>
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "core/exact_sum.h"
@@ -139,66 +140,91 @@ HWY_INLINE void AddProducts(const double* ap, const double* wp, int i, int j, in
     e.add_product(static_cast<float>(ap[t * kMR + i]), static_cast<float>(wp[t * kNR + j]));  // exact: fp32 values
 }
 
-// fp32_trunc (§2.3) for one tile: acc = RZ32(acc + block sum) per block.
+// One MR×kNR tile: its A panel (kp × kMR) and W panel (kp × kNR), their
+// bounds per block merged over the panel ([block]) and per line ([block][kMR]
+// resp. [block][kNR]).
+struct TileArgs {
+  const double* ap;
+  const Bounds* a_merged;
+  const Bounds* a_rows;
+  const double* wp;
+  const Bounds* w_merged;
+  const Bounds* w_cols;
+  float* c;
+  int rows, cols;
+};
+
+// Whether block b of output (i, j) has an exact fp64 sum.
+HWY_INLINE bool PairFits(const Operands& op, const TileArgs& t, int64_t b, int i, int j) {
+  return blocksum::block_sum_fits(t.a_rows[b * kMR + i], t.w_cols[b * kNR + j], op.log2_block);
+}
+
+// fp32_trunc (§2.3) for one tile: acc = RZ32(acc + block sum) per block; the
+// outputs whose block bounds fail take the reference's step (ExactSum).
 template <int MR>
-void TileTrunc(const Operands& op, const double* ap, const Bounds* a_bounds, const double* wp, const Bounds* w_bounds,
-               float* c, int rows, int cols) {
+void TileTrunc(const Operands& op, const TileArgs& t) {
   const DD d;
   alignas(64) float acc[MR][kNR] = {};
+  alignas(64) float before[MR][kNR];
   for (int64_t b = 0; b < op.blocks; ++b) {
     const int64_t t0 = b * op.block;
-    if (blocksum::block_sum_fits(a_bounds[b], w_bounds[b], op.log2_block)) {
-      VD s[MR][kNV];
-      BlockSums<MR>(ap + t0 * kMR, wp + t0 * kNR, op.block, s);
-      for (int i = 0; i < MR; ++i)
-        for (int v = 0; v < kNV; ++v) AddTruncFp32(d, s[i][v], &acc[i][v * kL]);
-    } else {
-      for (int i = 0; i < rows; ++i)
-        for (int j = 0; j < cols; ++j) {
-          ExactSum e;
-          e.add(acc[i][j]);
-          AddProducts(ap, wp, i, j, t0, t0 + op.block, e);
-          acc[i][j] = e.round(RoundTo::kTowardZero);
-        }
-    }
+    const bool all_fit = blocksum::block_sum_fits(t.a_merged[b], t.w_merged[b], op.log2_block);
+    if (!all_fit) std::memcpy(before, acc, sizeof(before));
+    VD s[MR][kNV];
+    BlockSums<MR>(t.ap + t0 * kMR, t.wp + t0 * kNR, op.block, s);
+    for (int i = 0; i < MR; ++i)
+      for (int v = 0; v < kNV; ++v) AddTruncFp32(d, s[i][v], &acc[i][v * kL]);
+    if (all_fit) continue;
+    for (int i = 0; i < t.rows; ++i)
+      for (int j = 0; j < t.cols; ++j) {
+        if (PairFits(op, t, b, i, j)) continue;
+        ExactSum e;
+        e.add(before[i][j]);
+        AddProducts(t.ap, t.wp, i, j, t0, t0 + op.block, e);
+        acc[i][j] = e.round(RoundTo::kTowardZero);
+      }
   }
-  for (int i = 0; i < rows; ++i) std::copy_n(acc[i], cols, c + i * op.n);
+  for (int i = 0; i < t.rows; ++i) std::copy_n(acc[i], t.cols, t.c + i * op.n);
 }
 
 // exact (§2.1) for one output by the scalar rule.
-HWY_INLINE float ExactScalar(const Operands& op, const double* ap, const double* wp, int i, int j) {
+HWY_INLINE float ExactScalar(const Operands& op, const TileArgs& t, int i, int j) {
   ExactSum e;
-  AddProducts(ap, wp, i, j, 0, op.kp, e);
+  AddProducts(t.ap, t.wp, i, j, 0, op.kp, e);
   return e.round(RoundTo::kNearestEven);
 }
 
-// exact (§2.1) for one tile.
+// exact (§2.1) for one tile. The fp64 block sums that are exact go into the
+// fixed-point lanes; the other (output, block) pairs into a per-output
+// ExactSum, which takes the fixed-point part at the end.
 template <int MR>
-void TileExact(const Operands& op, const double* ap, const Bounds* a_bounds, const double* wp, const Bounds* w_bounds,
-               float* c, int rows, int cols) {
-  // Every block sum exact in fp64, and the lowest / highest possible bit of
-  // the whole sum: products are multiples of 2^low below 2^(high+2), K of them.
-  bool fast = true;
+void TileExact(const Operands& op, const TileArgs& t, ExactSum (&slow)[kMR][kNR]) {
+  // Lowest / highest possible bit of the fixed-point part: products are
+  // multiples of 2^low below 2^(high+2), at most kp of them.
   int low = INT_MAX, high = INT_MIN;
-  for (int64_t b = 0; b < op.blocks && fast; ++b) {
-    const Bounds& A = a_bounds[b];
-    const Bounds& W = w_bounds[b];
-    fast = blocksum::block_sum_fits(A, W, op.log2_block);
-    if (!A.empty() && !W.empty()) {
-      low = std::min(low, A.bot + W.bot);
-      high = std::max(high, A.top + W.top);
+  auto note = [&](const Bounds& A, const Bounds& W) {
+    if (A.empty() || W.empty()) return;
+    low = std::min(low, A.bot + W.bot);
+    high = std::max(high, A.top + W.top);
+  };
+  bool any_slow = false;
+  for (int64_t b = 0; b < op.blocks; ++b) {
+    if (blocksum::block_sum_fits(t.a_merged[b], t.w_merged[b], op.log2_block)) {
+      note(t.a_merged[b], t.w_merged[b]);
+      continue;
     }
+    any_slow = true;
+    for (int i = 0; i < t.rows; ++i)
+      for (int j = 0; j < t.cols; ++j)
+        if (PairFits(op, t, b, i, j)) note(t.a_rows[b * kMR + i], t.w_cols[b * kNR + j]);
   }
-  if (fast && low == INT_MAX) {  // every product is zero
-    for (int i = 0; i < rows; ++i) std::fill_n(c + i * op.n, cols, 0.0f);
+  if (low == INT_MAX) low = high = 0;  // no fixed-point part
+  if (high + 2 + op.log2_kp - low > 93) {  // the integers below would not fit in 2^93
+    for (int i = 0; i < t.rows; ++i)
+      for (int j = 0; j < t.cols; ++j) t.c[i * op.n + j] = ExactScalar(op, t, i, j);
     return;
   }
-  // The sum scaled by 2^-low is an integer below 2^(high + 2 + log2 kp − low).
-  if (!fast || high + 2 + op.log2_kp - low > 93) {
-    for (int i = 0; i < rows; ++i)
-      for (int j = 0; j < cols; ++j) c[i * op.n + j] = ExactScalar(op, ap, wp, i, j);
-    return;
-  }
+  bool used[kMR][kNR] = {};
   const DD d;
   const DI di;
   const VD scale = hn::Set(d, std::ldexp(1.0, -low));
@@ -207,8 +233,25 @@ void TileExact(const Operands& op, const double* ap, const Bounds* a_bounds, con
   for (int i = 0; i < MR; ++i)
     for (int v = 0; v < kNV; ++v) hi[i][v] = lo[i][v] = hn::Zero(di);
   for (int64_t b = 0; b < op.blocks; ++b) {
+    const int64_t t0 = b * op.block;
     VD s[MR][kNV];
-    BlockSums<MR>(ap + b * op.block * kMR, wp + b * op.block * kNR, op.block, s);
+    BlockSums<MR>(t.ap + t0 * kMR, t.wp + t0 * kNR, op.block, s);
+    if (any_slow && !blocksum::block_sum_fits(t.a_merged[b], t.w_merged[b], op.log2_block)) {
+      // Pairs whose sum is not exact: zero lanes, products into ExactSum.
+      alignas(64) double sl[MR][kNR];
+      for (int i = 0; i < MR; ++i)
+        for (int v = 0; v < kNV; ++v) hn::Store(s[i][v], d, &sl[i][v * kL]);
+      for (int i = 0; i < t.rows; ++i)
+        for (int j = 0; j < t.cols; ++j) {
+          if (PairFits(op, t, b, i, j)) continue;
+          sl[i][j] = 0;
+          if (!used[i][j]) slow[i][j].clear();
+          used[i][j] = true;
+          AddProducts(t.ap, t.wp, i, j, t0, t0 + op.block, slow[i][j]);
+        }
+      for (int i = 0; i < MR; ++i)
+        for (int v = 0; v < kNV; ++v) s[i][v] = hn::Load(d, &sl[i][v * kL]);
+    }
     for (int i = 0; i < MR; ++i)
       for (int v = 0; v < kNV; ++v) {
         const VD x = hn::Mul(s[i][v], scale);                // an integer, |x| < 2^93 (exact)
@@ -219,56 +262,67 @@ void TileExact(const Operands& op, const double* ap, const Bounds* a_bounds, con
       }
   }
   alignas(64) int64_t his[kL], los[kL];
-  for (int i = 0; i < rows; ++i)
+  for (int i = 0; i < t.rows; ++i)
     for (int v = 0; v < kNV; ++v) {
       hn::Store(hi[i][v], di, his);
       hn::Store(lo[i][v], di, los);
-      for (int l = 0; l < kL && v * kL + l < cols; ++l) {
+      for (int l = 0; l < kL && v * kL + l < t.cols; ++l) {
         const int j = v * kL + l;
-        const i128 sum = static_cast<i128>(his[l]) * (int64_t{1} << 32) + los[l];
         float out = 0.0f;  // an exact zero sum is +0
-        if (sum != 0) {
+        if (used[i][j]) {
+          ExactSum& e = slow[i][j];
+          e.add_scaled(his[l], low + 32);
+          e.add_scaled(los[l], low);
+          out = e.round(RoundTo::kNearestEven);
+        } else if (const i128 sum = static_cast<i128>(his[l]) * (int64_t{1} << 32) + los[l]; sum != 0) {
           // One rounding to 24 bits, then an exact scaling by 2^low while the
           // result is a normal float (overflow gives ±Inf, as RNE does).
           const double r = std::ldexp(static_cast<double>(static_cast<float>(sum)), low);
-          out = std::fabs(r) >= 0x1p-126 ? static_cast<float>(r) : ExactScalar(op, ap, wp, i, j);
+          out = std::fabs(r) >= 0x1p-126 ? static_cast<float>(r) : ExactScalar(op, t, i, j);
         }
-        c[i * op.n + j] = out;
+        t.c[i * op.n + j] = out;
       }
     }
 }
 
+// The exact mode's scalar (output, block) pairs of one tile.
+struct SlowSums {
+  ExactSum e[kMR][kNR];
+};
+
 template <int MR>
-HWY_INLINE void Tile(const Operands& op, const double* ap, const Bounds* a_bounds, const double* wp,
-                     const Bounds* w_bounds, float* c, int rows, int cols) {
+HWY_INLINE void Tile(const Operands& op, const TileArgs& t, ExactSum (&slow)[kMR][kNR]) {
   if (op.mode == Accumulation::kExact) {
-    TileExact<MR>(op, ap, a_bounds, wp, w_bounds, c, rows, cols);
+    TileExact<MR>(op, t, slow);
   } else {
-    TileTrunc<MR>(op, ap, a_bounds, wp, w_bounds, c, rows, cols);
+    TileTrunc<MR>(op, t);
   }
 }
 
-// Writes `count` lines (k values each, from line(r, out)) into `width`-wide
-// panels ([kp][width] doubles, zero padded) and their per-block bounds, merged
-// over each panel.
+// Writes `count` lines (k values each, from line(r, buf)) into `width`-wide
+// panels ([kp][width] doubles, zero padded), their bounds per block and line
+// (line_bounds: [panel][block][width]) and merged over each panel (merged:
+// [panel][block]).
 template <class Line>
 void PackPanels(int64_t count, int width, int64_t k, const Operands& op, Line&& line, float* buf, double* panels,
-                Bounds* bounds) {
+                Bounds* merged, Bounds* line_bounds) {
   const int64_t npanels = (count + width - 1) / width;
   std::fill_n(panels, npanels * op.kp * width, 0.0);
-  std::fill_n(bounds, npanels * op.blocks, Bounds{});
+  std::fill_n(merged, npanels * op.blocks, Bounds{});
+  std::fill_n(line_bounds, npanels * op.blocks * width, Bounds{});
   for (int64_t r = 0; r < count; ++r) {
     const float* x = line(r, buf);
-    double* dst = panels + (r / width) * op.kp * width + (r % width);
-    Bounds* bd = bounds + (r / width) * op.blocks;
+    const int64_t p = r / width;
+    const int lane = static_cast<int>(r % width);
+    double* dst = panels + p * op.kp * width + lane;
     for (int64_t b = 0; b < op.blocks; ++b) {
-      Bounds lb;
+      Bounds& lb = line_bounds[(p * op.blocks + b) * width + lane];
       const int64_t end = std::min(k, (b + 1) * op.block);
       for (int64_t t = b * op.block; t < end; ++t) {
         dst[t * width] = x[t];
         lb.note(x[t]);
       }
-      bd[b].merge(lb);
+      merged[p * op.blocks + b].merge(lb);
     }
   }
 }
@@ -283,7 +337,8 @@ bool DenseBlockSum(const float* a, int64_t m, const PackedLines* b, Accumulation
   const int64_t mc = std::max<int64_t>(16 * kMR, (int64_t{1} << 22) / kp / kMR * kMR);
   const int64_t max_panels = (std::min(m, mc) + kMR - 1) / kMR;
   auto ap = hwy::AllocateAligned<double>(static_cast<size_t>(max_panels * kp * kMR));
-  std::vector<Bounds> a_bounds(static_cast<size_t>(max_panels * blocks));
+  std::vector<Bounds> a_merged(static_cast<size_t>(max_panels * blocks));
+  std::vector<Bounds> a_rows(static_cast<size_t>(max_panels * blocks * kMR));
   // Weight lines per decoded batch: about 1 MiB of fp64 panels.
   const int64_t nc = std::max<int64_t>(kNR, (int64_t{1} << 17) / kp / kNR * kNR);
   for (int64_t m0 = 0; m0 < m; m0 += mc) {
@@ -292,12 +347,14 @@ bool DenseBlockSum(const float* a, int64_t m, const PackedLines* b, Accumulation
     parallel_for(a_panels, threads, 1, [&](int64_t p0, int64_t p1) {
       const int64_t r1 = std::min(mb, p1 * kMR);
       PackPanels(r1 - p0 * kMR, kMR, k, op, [&](int64_t r, float*) { return a + (m0 + p0 * kMR + r) * k; }, nullptr,
-                 ap.get() + p0 * kp * kMR, a_bounds.data() + p0 * blocks);
+                 ap.get() + p0 * kp * kMR, a_merged.data() + p0 * blocks, a_rows.data() + p0 * blocks * kMR);
     });
     float* c0 = c + m0 * n;
     parallel_for(n, threads, kNR, [&](int64_t n0, int64_t n1) {
       auto wp = hwy::AllocateAligned<double>(static_cast<size_t>(nc * kp));
-      std::vector<Bounds> w_bounds(static_cast<size_t>((nc / kNR) * blocks));
+      std::vector<Bounds> w_merged(static_cast<size_t>((nc / kNR) * blocks));
+      std::vector<Bounds> w_cols(static_cast<size_t>(nc * blocks));
+      const auto slow = std::make_unique<SlowSums>();
       std::vector<float> line(static_cast<size_t>(k));
       for (int64_t j0 = n0; j0 < n1; j0 += nc) {
         const int64_t nb = std::min(nc, n1 - j0);
@@ -307,21 +364,23 @@ bool DenseBlockSum(const float* a, int64_t m, const PackedLines* b, Accumulation
               decode_line_natural(*b, j0 + r, buf);
               return static_cast<const float*>(buf);
             },
-            line.data(), wp.get(), w_bounds.data());
+            line.data(), wp.get(), w_merged.data(), w_cols.data());
         const int64_t w_panels = (nb + kNR - 1) / kNR;
         for (int64_t p = 0; p < a_panels; ++p) {
-          const int rows = static_cast<int>(std::min<int64_t>(kMR, mb - p * kMR));
-          const double* app = ap.get() + p * kp * kMR;
-          const Bounds* abp = a_bounds.data() + p * blocks;
           for (int64_t q = 0; q < w_panels; ++q) {
-            const int cols = static_cast<int>(std::min<int64_t>(kNR, nb - q * kNR));
-            float* ct = c0 + p * kMR * n + j0 + q * kNR;
-            const double* wpq = wp.get() + q * kp * kNR;
-            const Bounds* wbq = w_bounds.data() + q * blocks;
-            if (rows == 1) {
-              Tile<1>(op, app, abp, wpq, wbq, ct, rows, cols);
+            const TileArgs t{ap.get() + p * kp * kMR,
+                             a_merged.data() + p * blocks,
+                             a_rows.data() + p * blocks * kMR,
+                             wp.get() + q * kp * kNR,
+                             w_merged.data() + q * blocks,
+                             w_cols.data() + q * blocks * kNR,
+                             c0 + p * kMR * n + j0 + q * kNR,
+                             static_cast<int>(std::min<int64_t>(kMR, mb - p * kMR)),
+                             static_cast<int>(std::min<int64_t>(kNR, nb - q * kNR))};
+            if (t.rows == 1) {
+              Tile<1>(op, t, slow->e);
             } else {
-              Tile<kMR>(op, app, abp, wpq, wbq, ct, rows, cols);
+              Tile<kMR>(op, t, slow->e);
             }
           }
         }
