@@ -238,13 +238,15 @@ void TileExact(const Operands& op, const TileArgs& t, ExactSum (&slow)[kMR][kNR]
     BlockSums<MR>(t.ap + t0 * kMR, t.wp + t0 * kNR, op.block, s);
     if (any_slow && !blocksum::block_sum_fits(t.a_merged[b], t.w_merged[b], op.log2_block)) {
       // Pairs whose sum is not exact: zero lanes, products into ExactSum.
+      // (Padding lanes too where they hold NaN, e.g. 0 · Inf: never converted.)
       alignas(64) double sl[MR][kNR];
       for (int i = 0; i < MR; ++i)
         for (int v = 0; v < kNV; ++v) hn::Store(s[i][v], d, &sl[i][v * kL]);
-      for (int i = 0; i < t.rows; ++i)
-        for (int j = 0; j < t.cols; ++j) {
+      for (int i = 0; i < MR; ++i)
+        for (int j = 0; j < kNR; ++j) {
           if (PairFits(op, t, b, i, j)) continue;
           sl[i][j] = 0;
+          if (i >= t.rows || j >= t.cols) continue;
           if (!used[i][j]) slow[i][j].clear();
           used[i][j] = true;
           AddProducts(t.ap, t.wp, i, j, t0, t0 + op.block, slow[i][j]);
