@@ -145,6 +145,42 @@ BENCHMARK(BM_GemmHif8Packed)
     ->Args({2048, 2, static_cast<int>(hifloat::Accumulation::kFp32)})
     ->Unit(benchmark::kMillisecond)->UseRealTime();
 
+// Dense Gaussian activations × packed weights in exact / fp32_trunc
+// (matmul_dense_blocksum.cc), and the scalar reference (reference = 1) on a
+// few rows for the before/after comparison. args: M, N, K, accumulation,
+// weights (0 = hif4 random units, 1 = hif8 quantised Gaussian), reference, threads.
+void BM_DenseModes(benchmark::State& st) {
+  const int64_t m = st.range(0), n = st.range(1), k = st.range(2);
+  const Packed w = st.range(4) == 0 ? random_hif4(n, k, 13) : gaussian_hif8(n, k, 14);
+  const auto a = random_vec(static_cast<size_t>(m * k), 15);
+  std::vector<float> c(static_cast<size_t>(m * n));
+  hifloat::MatmulOptions opt;
+  opt.accumulation = static_cast<hifloat::Accumulation>(st.range(3));
+  opt.reference = st.range(5) != 0;
+  opt.threads = static_cast<int>(st.range(6));
+  st.SetLabel(std::string(st.range(4) == 0 ? "hif4 " : "hif8 ") + std::string(hifloat::accumulation_name(opt.accumulation)) +
+              (opt.reference ? " reference" : ""));
+  for (auto _ : st) {
+    hifloat::linear(a.data(), m, k, w, c.data(), opt);
+    benchmark::DoNotOptimize(c.data());
+  }
+  st.counters["GFLOPS"] = benchmark::Counter(2.0 * m * n * k, benchmark::Counter::kIsIterationInvariantRate);
+}
+void DenseModesArgs(benchmark::internal::Benchmark* b) {
+  constexpr int kExact = static_cast<int>(hifloat::Accumulation::kExact);
+  constexpr int kTrunc = static_cast<int>(hifloat::Accumulation::kFp32Truncate);
+  for (int acc : {kExact, kTrunc}) {
+    for (int fmt : {0, 1}) {
+      b->Args({512, 4096, 4096, acc, fmt, 0, 1});
+      b->Args({512, 4096, 4096, acc, fmt, 0, 2});
+      b->Args({1, 4096, 4096, acc, fmt, 0, 1});
+      b->Args({1, 4096, 4096, acc, fmt, 1, 1});  // reference
+      b->Args({8, 4096, 4096, acc, fmt, 1, 1});  // reference (scales with M)
+    }
+  }
+}
+BENCHMARK(BM_DenseModes)->Apply(DenseModesArgs)->Unit(benchmark::kMillisecond)->UseRealTime();
+
 #ifdef HIFLOAT_HAVE_OPENBLAS
 void BM_OpenBlasSgemv(benchmark::State& st) {
   const int64_t n = st.range(0), k = st.range(1);

@@ -30,9 +30,11 @@ void run_dense(const float* a, int64_t m, int64_t k, const PackedLines& b, float
     std::fill_n(c, m * b.rows, 0.0f);
     return;
   }
-  if (!opt.reference && opt.accumulation == Accumulation::kFp32 &&
-      kernels::matmul_dense_fp32(a, m, b, c, opt.threads)) {
-    return;
+  if (!opt.reference) {
+    const bool done = opt.accumulation == Accumulation::kFp32
+                          ? kernels::matmul_dense_fp32(a, m, b, c, opt.threads)
+                          : kernels::matmul_dense_blocksum(a, m, b, opt.accumulation, c, opt.threads);
+    if (done) return;
   }
   reference_matmul(a, m, b, opt.accumulation, c);
 }

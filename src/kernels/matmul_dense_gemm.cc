@@ -39,6 +39,8 @@ namespace {
 // ±q for each E1M2 element code (HIF4.md §3); code 8 is −0.
 constexpr float kHif4SignedQ[16] = {0, 1, 2, 3, 4, 5, 6, 7, -0.0f, -1, -2, -3, -4, -5, -6, -7};
 
+}  // namespace
+
 // Line `row` of b (k values along K, natural order) to fp32. HiF4 and HiF8
 // use table decoders (same values as the reference decoders: every HiF4
 // element is ±q·2^sh·S/4 with each factor exact and the product ≤ 6
@@ -80,7 +82,6 @@ void decode_line_natural(const PackedLines& b, int64_t row, float* out) {
   b.decode_row(row, out);
 }
 
-}  // namespace
 }  // namespace hifloat::kernels
 #endif
 

@@ -35,6 +35,7 @@
 #include "kernels/matmul_kernels.h"
 #include "hwy/aligned_allocator.h"
 #include "kernels/parallel_for.h"
+#include "kernels/round_toward_zero.h"
 
 #ifndef HIFLOAT_MATMUL_HIF8_PACKED_ONCE
 #define HIFLOAT_MATMUL_HIF8_PACKED_ONCE
@@ -141,21 +142,6 @@ inline float add_fixed_toward_zero(float acc, i128 block, int s) {
   return neg ? -f : f;
 }
 
-// RZ32(acc + s) for fp32 acc and an fp64 s that is the exact block sum.
-inline float add_double_toward_zero(float acc, double s) {
-  const double a = acc;
-  const double t = a + s;
-  if (!std::isfinite(t)) return static_cast<float>(t);  // an infinite block sum stays infinite; NaN
-  const double bb = t - a;
-  const double err = (a - (t - bb)) + (s - bb);  // TwoSum: a + s = t + err exactly
-  // RN32(t) is RZ32(a+s) or one step further from zero (t lies between RZ32(a+s) and the next float32).
-  float f = static_cast<float>(t);
-  const double fd = f;
-  const bool too_far = std::fabs(fd) > std::fabs(t) || (fd == t && ((t > 0 && err < 0) || (t < 0 && err > 0)));
-  if (too_far) f = std::nextafter(f, 0.0f);  // Inf → FLT_MAX: overflow truncates
-  return f;
-}
-
 }  // namespace hif8mm
 }  // namespace hifloat::kernels
 #endif
@@ -164,6 +150,7 @@ inline float add_double_toward_zero(float acc, double s) {
 #define HWY_TARGET_INCLUDE "kernels/matmul_hif8_packed.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 #include "hwy/highway.h"
+#include "kernels/round_toward_zero-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace hifloat::kernels::HWY_NAMESPACE {
@@ -183,29 +170,7 @@ constexpr int kMR8 = kL8 >= 8 ? 8 : 6;
 #if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
 HWY_INLINE void StoreFp32(VD v, float* p) { hn::StoreU(hn::DemoteTo(DH(), v), DH(), p); }
 HWY_INLINE void AddFp32(VD v, float* p) { hn::StoreU(hn::Add(hn::LoadU(DH(), p), hn::DemoteTo(DH(), v)), DH(), p); }
-constexpr bool kVectorTrunc = true;
-// *p = RZ32(*p + s) for an exact fp64 block sum s: add_double_toward_zero
-// across lanes. The step toward zero from a float32 f is RN32(f·(1 − 2^-24))
-// (the product is exact in fp64 and lies more than half an ulp below |f|, or
-// exactly one ulp when |f| is a power of two). Overflow cannot occur: a HiF8
-// line sum is below K·2^30.
-HWY_INLINE void AddTruncFp32(VD s, float* p) {
-  const DD d;
-  const DH dh;
-  const VD a = hn::PromoteTo(d, hn::LoadU(dh, p));
-  const VD t = hn::Add(a, s);
-  const VD bb = hn::Sub(t, a);
-  const VD err = hn::Add(hn::Sub(a, hn::Sub(t, bb)), hn::Sub(s, bb));  // TwoSum
-  const VD fd = hn::PromoteTo(d, hn::DemoteTo(dh, t));
-  const VD zero = hn::Zero(d);
-  const auto err_inward = hn::Or(hn::And(hn::Gt(t, zero), hn::Lt(err, zero)), hn::And(hn::Lt(t, zero), hn::Gt(err, zero)));
-  const auto too_far = hn::Or(hn::Gt(hn::Abs(fd), hn::Abs(t)), hn::And(hn::Eq(fd, t), err_inward));
-  const VD pred = hn::PromoteTo(d, hn::DemoteTo(dh, hn::Mul(fd, hn::Set(d, 1.0 - 0x1p-24))));
-  hn::StoreU(hn::DemoteTo(dh, hn::IfThenElse(too_far, pred, fd)), dh, p);
-}
 #else
-constexpr bool kVectorTrunc = false;
-HWY_INLINE void AddTruncFp32(VD, float*) {}
 HWY_INLINE void StoreFp32(VD v, float* p) {
   alignas(64) double t[kL8];
   hn::Store(v, DD(), t);
@@ -234,7 +199,6 @@ void Hif8Tile(const Hif8Operands& op, const double* ap, const int* a_span, int a
   const DD d;
   const int64_t kp = op.kp;
   alignas(64) float acc32[MR][kNR8] = {};
-  alignas(64) double s64[MR][kNR8];
   if (op.mode == Accumulation::kExact) {
     const int log2k = 64 - std::countl_zero(static_cast<uint64_t>((op.k - 1) | 1));
     if (a_span_line + w_span_line + log2k + 2 <= 53) {
@@ -279,14 +243,9 @@ void Hif8Tile(const Hif8Operands& op, const double* ap, const int* a_span, int a
         if (op.mode == Accumulation::kFp32) {
           for (int i = 0; i < MR; ++i)
             for (int v = 0; v < kNV8; ++v) AddFp32(acc[i][v], &acc32[i][v * kL8]);
-        } else if constexpr (kVectorTrunc) {
-          for (int i = 0; i < MR; ++i)
-            for (int v = 0; v < kNV8; ++v) AddTruncFp32(acc[i][v], &acc32[i][v * kL8]);
         } else {
           for (int i = 0; i < MR; ++i)
-            for (int v = 0; v < kNV8; ++v) hn::Store(acc[i][v], d, &s64[i][v * kL8]);
-          for (int i = 0; i < rows; ++i)
-            for (int j = 0; j < cols; ++j) acc32[i][j] = add_double_toward_zero(acc32[i][j], s64[i][j]);
+            for (int v = 0; v < kNV8; ++v) AddTruncFp32(d, acc[i][v], &acc32[i][v * kL8]);
         }
       } else {
         for (int i = 0; i < rows; ++i)

@@ -30,6 +30,14 @@ bool hif4_packed_vnni_dispatched();
 // HiF4 W lines × int8-quantised rows of A (docs/matmul.md §7).
 bool linear_q8_hif4(const float* a, int64_t m, const PackedLines& w, float* c, int threads);
 
+// Dense fp32 A × packed lines B in accumulation kExact or kFp32Truncate
+// (exact fp64 block sums, matmul_dense_blocksum.cc); false for kFp32.
+bool matmul_dense_blocksum(const float* a, int64_t m, const PackedLines& b, Accumulation acc, float* c, int threads);
+
+// Line `row` of b (k values along K, natural order) to fp32, with table
+// decoders for hif4 and hif8 and the codec for other formats (matmul_dense_gemm.cc).
+void decode_line_natural(const PackedLines& b, int64_t row, float* out);
+
 // Decodes `count` consecutive lines starting at `row` to fp32 (k values each,
 // stride `ld`), using a fast decoder where the format has one.
 void decode_lines(const PackedLines& b, int64_t row, int64_t count, float* out, int64_t ld);
