@@ -1,11 +1,13 @@
 // The few-row HiF4 weight kernel (src/kernels/gemv_hif4.cc, M ≤ 16) and its
 // neighbours against the scalar reference of docs/matmul.md §2.2, bit for bit:
 // every compiled SIMD target, M = 1..17 (17 takes the GEMM path), K with tails inside a 16-value chunk
-// and inside a unit, N not a multiple of the 4-line pass, NaN units, extreme
-// scales, non-finite / huge / subnormal activations, nonzero padding codes,
-// 1, 2 and 3 threads, both `linear` (N, K) and `matmul` (K, N) layouts.
+// and inside a unit, N not a multiple of the 4-line pass nor of the 64-line
+// block threads take, NaN units, every scale code (the kernel's per-code
+// tables), extreme scales, non-finite / huge / subnormal activations, nonzero
+// padding codes, 1, 2 and 3 threads, both `linear` (N, K) and `matmul` (K, N) layouts.
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -87,6 +89,21 @@ TEST(GemvHif4, RandomShapesMatchReference) {
   });
 }
 
+// N over several 64-line blocks (the unit of work a thread takes), not a
+// multiple of 64 or of 4, with M over one and several 4-row groups.
+TEST(GemvHif4, ManyLineBlocksMatchReference) {
+  for_each_target([](int64_t) {
+    uint64_t seed = 900;
+    for (int64_t m : {1, 3, 6})
+      for (int64_t n : {64, 65, 130, 197}) {
+        const int64_t k = 96;
+        const Packed w = random_hif4_units({n, k}, 1, ++seed, 0.02);
+        const auto a = special_activations(m, k, ++seed, true);
+        expect_matches_reference(a, m, k, w, true, "blocks");
+      }
+  });
+}
+
 TEST(GemvHif4, SpecialActivationsAndExtremeScales) {
   for_each_target([](int64_t) {
     uint64_t seed = 500;
@@ -162,6 +179,67 @@ TEST(GemvHif4, EveryCodeAndFlagPatternDecodes) {
         const double want = (code & 8 ? -1.0 : 1.0) * (code & 7) / 4.0 * std::ldexp(1.0, sh) * s;
         ASSERT_EQ(c[j], static_cast<float>(want)) << "line " << j << " k " << col;
       }
+    }
+  });
+}
+
+// Every scale code 0x00..0xFF (0xFF: NaN unit) with every E1M2 code and
+// shift 0, 1, 2, activation 1: the kernel reads ±q·S/4 from a table per scale
+// code, so each row of that table is checked here against HIF4.md §3 computed
+// in double.
+TEST(GemvHif4, EveryScaleCodeDecodes) {
+  for_each_target([](int64_t) {
+    const int64_t k = 64, n = 256 * 3;
+    Packed w = random_hif4_units({n, k}, 1, 99);
+    for (int64_t j = 0; j < n; ++j) {
+      uint8_t* unit = w.data.data() + j * 36;
+      const int sh = static_cast<int>(j % 3);
+      unit[0] = static_cast<uint8_t>(j / 3);
+      unit[1] = sh == 2 ? 0xFF : 0x00;  // b8 of every 8-group
+      unit[2] = unit[3] = sh >= 1 ? 0xFF : 0x00;  // b4 of every 4-group
+      for (int p = 0; p < 32; ++p) unit[4 + p] = static_cast<uint8_t>((2 * p) % 16 | (((2 * p + 1) % 16) << 4));
+    }
+    for (int64_t col = 0; col < 16; ++col) {  // element col has E1M2 code col (and so do col+16, col+32, ...)
+      std::vector<float> a(static_cast<size_t>(k), 0.0f);
+      a[col] = 1.0f;
+      std::vector<float> c(n);
+      linear(a.data(), 1, k, w, c.data());
+      for (int64_t j = 0; j < n; ++j) {
+        const int code = static_cast<int>(col), scale = static_cast<int>(j / 3), sh = static_cast<int>(j % 3);
+        if (scale == 0xFF) {
+          EXPECT_TRUE(std::isnan(c[j])) << "NaN unit, line " << j;
+          continue;
+        }
+        const double s = (1.0 + (scale & 3) / 4.0) * std::ldexp(1.0, (scale >> 2) - 48);
+        const double want = (code & 8 ? -1.0 : 1.0) * (code & 7) / 4.0 * std::ldexp(1.0, sh) * s;
+        // fma(1, ŵ, +0) = ŵ except ŵ = −0, which gives +0 (HIF4.md §4.3 keeps
+        // the sign in the code; the chain starts at +0).
+        EXPECT_EQ(std::bit_cast<uint32_t>(c[j]), std::bit_cast<uint32_t>(static_cast<float>(want) + 0.0f))
+            << "scale code " << scale << " E1M2 code " << code << " shift " << sh;
+      }
+    }
+  });
+}
+
+// Lines of only −0 codes (0x8) and only +0 codes against ±1, −0 and +Inf
+// activations (Inf · ±0 = NaN), matched with the reference bit for bit. In the
+// §2.2 chains, which start at +0, the sign of a zero weight cannot reach the
+// output (s + ±0 = s, and +0 + −0 = +0), so this pins the zero and NaN cases,
+// not the sign; the table still keeps −0 (HIF4.md §4.3).
+TEST(GemvHif4, SignedZeroWeightsMatchReference) {
+  for_each_target([](int64_t) {
+    const int64_t k = 64;
+    Packed w = random_hif4_units({4, k}, 1, 5);
+    for (int64_t j = 0; j < 4; ++j) {
+      uint8_t* unit = w.data.data() + j * 36;
+      unit[1] = static_cast<uint8_t>(j & 1 ? 0xFF : 0);
+      unit[2] = unit[3] = 0;
+      for (int p = 0; p < 32; ++p) unit[4 + p] = j < 2 ? 0x88 : 0x00;  // all −0 / all +0
+    }
+    for (float x : {-1.0f, 1.0f, -0.0f, std::numeric_limits<float>::infinity()}) {
+      std::vector<float> a(static_cast<size_t>(2 * k), x);
+      a[static_cast<size_t>(k)] = -x;  // second row: mixed signs
+      expect_matches_reference(a, 2, k, w, true, "signed zeros");
     }
   });
 }

@@ -5,7 +5,8 @@
 // up to 4 activation rows, 4 weight lines at a time, prefetching the next 4.
 //
 // Per unit (64 values, HIF4.md §3, §7) and weight line:
-//   lut   = (±q for the 16 E1M2 codes) · S/4        one multiply per unit;
+//   lut   = (±q for the 16 E1M2 codes) · S/4        one load from a table of
+//           all 256 scale codes (16 KiB, built once; exact: ≤ 6 significant bits);
 // per 16-value chunk t (elements 16t..16t+15):
 //   codes = the chunk's 8 payload bytes broadcast to every 64-bit lane and
 //           shifted right by 4i in lane i: 32-bit slot 2i then holds nibble i
@@ -26,13 +27,14 @@
 // those two are raw intrinsics inside Highway's per-target namespace. Other
 // targets return false and the dense kernel (matmul_dense.cc) runs instead.
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <vector>
 
 #include "kernels/matmul_kernels.h"
 #include "kernels/matmul_layout.h"
-#include "kernels/parallel_for.h"
+#include "kernels/thread_pool.h"
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/gemv_hif4.cc"
@@ -53,6 +55,9 @@ namespace hifloat::kernels {
 // M = 16 this path still takes half the time of the panel-decoding GEMM of
 // matmul_dense.cc; revisit the bound when that GEMM gets faster.
 constexpr int64_t kGemvMaxRows = 16;
+
+// Weight lines per unit of work handed to a thread (a multiple of the 4-line pass).
+constexpr int64_t kGemvBlockLines = 64;
 
 // Slot of lane j (0..15) in the kernel's vectors.
 constexpr int gemv_slot(int j) { return 2 * (j & 7) + (j >> 3); }
@@ -75,6 +80,24 @@ inline const GemvShiftPatterns& gemv_shift_patterns() {
     return r;
   }();
   return p;
+}
+
+// ±q·S/4 for the 16 E1M2 codes (HIF4.md §3.3: 0x8 is −0) and every scale code
+// c: the per-unit lookup table, one aligned 64-byte row per code. Code 0xFF
+// (NaN unit, §4.1) gives 16 NaNs, so the whole unit decodes to NaN.
+struct GemvUnitLuts {
+  alignas(64) float v[256][16];
+};
+inline const GemvUnitLuts& gemv_unit_luts() {
+  static const GemvUnitLuts t = [] {
+    static constexpr float kSignedQ[16] = {0, 1, 2, 3, 4, 5, 6, 7, -0.0f, -1, -2, -3, -4, -5, -6, -7};
+    const auto& s4 = hif4_quarter_scales();
+    GemvUnitLuts r{};
+    for (int c = 0; c < 256; ++c)
+      for (int i = 0; i < 16; ++i) r.v[c][i] = kSignedQ[i] * s4[static_cast<size_t>(c)];  // exact
+    return r;
+  }();
+  return t;
 }
 
 // The operands as the kernel reads them.
@@ -120,8 +143,7 @@ HWY_INLINE uint32_t Meta(const uint8_t* unit) {
 template <int M, int R>
 HWY_INLINE void Lines(const GemvOperands& op, int64_t j0) {
   const DF df;
-  alignas(64) static constexpr float kSignedQ[16] = {0, 1, 2, 3, 4, 5, 6, 7, -0.0f, -1, -2, -3, -4, -5, -6, -7};
-  const auto& s4 = hif4_quarter_scales();
+  const auto& luts = gemv_unit_luts();
   const auto& patterns = gemv_shift_patterns();
   const size_t line_bytes = static_cast<size_t>(op.units) * 36;
   const uint8_t* lines[R];
@@ -132,7 +154,6 @@ HWY_INLINE void Lines(const GemvOperands& op, int64_t j0) {
     lines[r] = op.w + static_cast<size_t>(j0 + r) * line_bytes;
     next[r] = j0 + R + r < op.n ? lines[r] + R * line_bytes : lines[r];
   }
-  const VF signed_q = hn::Load(df, kSignedQ);
   VF acc[M][R];
   for (int i = 0; i < M; ++i)
     for (int r = 0; r < R; ++r) acc[i][r] = hn::Zero(df);
@@ -143,7 +164,7 @@ HWY_INLINE void Lines(const GemvOperands& op, int64_t j0) {
     for (int r = 0; r < R; ++r) {
       hwy::Prefetch(next[r] + 36 * u);
       meta[r] = Meta(lines[r] + 36 * u);
-      lut[r] = hn::Mul(signed_q, hn::Set(df, s4[meta[r] & 0xFF]));  // exact: ≤ 6 significant bits
+      lut[r] = hn::Load(df, luts.v[meta[r] & 0xFF]);
     }
     for (int t = 0; t < 4; ++t) {
       VF av[M];
@@ -176,21 +197,37 @@ void LinesRange(const GemvOperands& op, int64_t j0, int64_t j1) {
   for (; j < j1; ++j) Lines<M, 1>(op, j);
 }
 
+// Weight lines [j0, j1) for every activation row, in groups of up to 4 rows
+// (register tile), each group one pass over the lines.
+void LinesAllRows(const GemvOperands& op, int64_t j0, int64_t j1) {
+  for (int64_t i0 = 0; i0 < op.m; i0 += 4) {
+    GemvOperands g = op;
+    g.a = op.a + i0 * op.units * 64;
+    g.c = op.c + i0 * op.n;
+    g.m = std::min<int64_t>(4, op.m - i0);
+    switch (g.m) {
+      case 1: LinesRange<1>(g, j0, j1); break;
+      case 2: LinesRange<2>(g, j0, j1); break;
+      case 3: LinesRange<3>(g, j0, j1); break;
+      default: LinesRange<4>(g, j0, j1); break;
+    }
+  }
+}
+
 bool GemvHif4(const GemvOperands* op, int threads) {
-  parallel_for(op->n, threads, 16, [&](int64_t j0, int64_t j1) {
-    // Activation rows in groups of up to 4 (register tile), each group one
-    // pass over the weight lines [j0, j1).
-    for (int64_t i0 = 0; i0 < op->m; i0 += 4) {
-      GemvOperands g = *op;
-      g.a = op->a + i0 * op->units * 64;
-      g.c = op->c + i0 * op->n;
-      g.m = std::min<int64_t>(4, op->m - i0);
-      switch (g.m) {
-        case 1: LinesRange<1>(g, j0, j1); break;
-        case 2: LinesRange<2>(g, j0, j1); break;
-        case 3: LinesRange<3>(g, j0, j1); break;
-        default: LinesRange<4>(g, j0, j1); break;
-      }
+  // Threads take blocks of kGemvBlockLines lines from a shared counter, so a
+  // worker that wakes late (or a core busy with another process) costs only
+  // its share: the caller starts at once and keeps taking blocks. Every
+  // output is still computed by one thread in the order of §2.2, so the
+  // result does not depend on who ran which block. A block's weights
+  // (64 lines × K/64 units × 36 bytes, 144 KiB at K = 4096) stay in L2 while
+  // the activation row groups of M > 4 pass over them.
+  const int64_t blocks = (op->n + kGemvBlockLines - 1) / kGemvBlockLines;
+  const int tasks = static_cast<int>(std::min<int64_t>(resolve_threads(threads), blocks));
+  std::atomic<int64_t> next{0};
+  run_tasks(tasks, [&](int) {
+    for (int64_t b; (b = next.fetch_add(1, std::memory_order_relaxed)) < blocks;) {
+      LinesAllRows(*op, b * kGemvBlockLines, std::min(op->n, (b + 1) * kGemvBlockLines));
     }
   });
   return true;
