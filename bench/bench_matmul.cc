@@ -4,6 +4,8 @@
 // "CPU" is the calling thread's CPU time (for 2-thread rows: one of the two).
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <random>
 #include <string>
@@ -196,6 +198,50 @@ void BM_OpenBlasSgemv(benchmark::State& st) {
 }
 BENCHMARK(BM_OpenBlasSgemv)->Args({4096, 4096, 1})->Args({4096, 4096, 2})->Args({11008, 4096, 1})->Args({11008, 4096, 2})
     ->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+// Paired comparison: each iteration runs hifloat's GEMV (packed HiF4 weights)
+// and OpenBLAS sgemv (the same shape in fp32) back to back, so both see the
+// same machine state (this VM's speed drifts by ±15 % over seconds). Counters:
+// medians of the per-call times and the median of the per-iteration ratios.
+// args: N, K, threads
+void BM_GemvHif4VsSgemv(benchmark::State& st) {
+  const int64_t n = st.range(0), k = st.range(1);
+  const int threads = static_cast<int>(st.range(2));
+  openblas_set_num_threads(threads);
+  const Packed wq = random_hif4(n, k, 1);
+  const auto w = random_vec(static_cast<size_t>(n * k), 7), a = random_vec(static_cast<size_t>(k), 8);
+  std::vector<float> c(static_cast<size_t>(n));
+  hifloat::MatmulOptions opt;
+  opt.threads = threads;
+  std::vector<double> ours, blas, ratio;
+  using Clock = std::chrono::steady_clock;
+  for (auto _ : st) {
+    const auto t0 = Clock::now();
+    hifloat::linear(a.data(), 1, k, wq, c.data(), opt);
+    benchmark::DoNotOptimize(c.data());
+    const auto t1 = Clock::now();
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, static_cast<int>(n), static_cast<int>(k), 1.0f, w.data(),
+                static_cast<int>(k), a.data(), 1, 0.0f, c.data(), 1);
+    benchmark::DoNotOptimize(c.data());
+    const auto t2 = Clock::now();
+    ours.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+    blas.push_back(std::chrono::duration<double, std::micro>(t2 - t1).count());
+    ratio.push_back(blas.back() / ours.back());
+  }
+  const auto median = [](std::vector<double> v) {
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
+    return v[v.size() / 2];
+  };
+  if (!ours.empty()) {
+    st.counters["hifloat_us"] = median(ours);
+    st.counters["sgemv_us"] = median(blas);
+    st.counters["speedup"] = median(ratio);
+  }
+}
+// One thread only: after a call OpenBLAS's threads spin for a while, which
+// would take the second core from hifloat's worker in a 2-thread pairing.
+BENCHMARK(BM_GemvHif4VsSgemv)->Args({4096, 4096, 1})->Args({11008, 4096, 1})
+    ->Unit(benchmark::kMicrosecond)->UseRealTime()->MinTime(2.0);
 
 void BM_OpenBlasSgemm(benchmark::State& st) {
   const int64_t s = st.range(0);
