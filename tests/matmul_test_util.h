@@ -10,6 +10,8 @@
 
 #include "hifloat/codec.h"
 #include "hifloat/format.h"
+#include "hifloat/ieee16.h"
+#include "hifloat/matmul.h"
 
 namespace hifloat::testing {
 
@@ -63,6 +65,38 @@ inline ::testing::AssertionResult same_bits(const std::vector<float>& got, const
       return ::testing::AssertionFailure() << "index " << i << ": got " << got[i] << " want " << want[i];
   }
   return ::testing::AssertionSuccess();
+}
+
+struct Shape3 {
+  int64_t m, n, k;
+};
+
+// The dense × packed product C (M×N) of `a` (M×K) and `w` (linear: N×K, else
+// K×N) by one rule. Outputs start at -7 so that one left unwritten shows.
+inline std::vector<float> dense_product(const std::vector<float>& a, const Shape3& s, const Packed& w, bool as_linear,
+                                        Accumulation acc, bool reference, int threads) {
+  std::vector<float> c(static_cast<size_t>(s.m * s.n), -7.0f);
+  MatmulOptions opt;
+  opt.accumulation = acc;
+  opt.reference = reference;
+  opt.threads = threads;
+  if (as_linear) {
+    linear(a.data(), s.m, s.k, w, c.data(), opt);
+  } else {
+    matmul(a.data(), s.m, s.k, w, c.data(), opt);
+  }
+  return c;
+}
+
+// Rounds `a` to bfloat16 in place and returns the bfloat16 copy, so that `a`
+// is exactly the widening of what is returned.
+inline std::vector<bfloat16> round_to_bf16(std::vector<float>& a) {
+  std::vector<bfloat16> ab(a.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    ab[i] = bfloat16(a[i]);
+    a[i] = static_cast<float>(ab[i]);
+  }
+  return ab;
 }
 
 }  // namespace hifloat::testing

@@ -23,40 +23,24 @@
 namespace hifloat {
 namespace {
 
+using testing::dense_product;
 using testing::for_each_target;
+using testing::round_to_bf16;
+using testing::Shape3;
 using testing::random_floats;
 using testing::random_hif4_units;
 using testing::same_bits;
 
 constexpr Accumulation kModes[] = {Accumulation::kExact, Accumulation::kFp32Truncate};
 
-struct Case {
-  int64_t m, n, k;
-};
-
-std::vector<float> product(const std::vector<float>& a, const Case& s, const Packed& w, bool as_linear,
-                           Accumulation acc, bool reference, int threads) {
-  std::vector<float> c(static_cast<size_t>(s.m * s.n), -7.0f);
-  MatmulOptions opt;
-  opt.accumulation = acc;
-  opt.reference = reference;
-  opt.threads = threads;
-  if (as_linear) {
-    linear(a.data(), s.m, s.k, w, c.data(), opt);
-  } else {
-    matmul(a.data(), s.m, s.k, w, c.data(), opt);
-  }
-  return c;
-}
-
 // Fast path (all targets, 1 and 2 threads) equals the reference for both modes.
-void expect_matches_reference(const std::vector<float>& a, const Case& s, const Packed& w, bool as_linear,
+void expect_matches_reference(const std::vector<float>& a, const Shape3& s, const Packed& w, bool as_linear,
                               const std::string& what) {
   for (Accumulation acc : kModes) {
-    const auto want = product(a, s, w, as_linear, acc, true, 1);
+    const auto want = dense_product(a, s, w, as_linear, acc, true, 1);
     for_each_target([&](int64_t) {
       for (int threads : {1, 2}) {
-        EXPECT_TRUE(same_bits(product(a, s, w, as_linear, acc, false, threads), want))
+        EXPECT_TRUE(same_bits(dense_product(a, s, w, as_linear, acc, false, threads), want))
             << what << " m=" << s.m << " n=" << s.n << " k=" << s.k << " " << accumulation_name(acc)
             << " threads=" << threads << " linear=" << as_linear;
       }
@@ -66,7 +50,7 @@ void expect_matches_reference(const std::vector<float>& a, const Case& s, const 
 
 // Weights of `format`: hif4 from random unit bytes (some NaN units), hif8 from
 // random code bytes (NaN, ±Inf and every finite code), others quantised from floats.
-Packed weights(const std::string& format, const Case& s, bool as_linear, uint64_t seed) {
+Packed weights(const std::string& format, const Shape3& s, bool as_linear, uint64_t seed) {
   const Shape shape = as_linear ? Shape{s.n, s.k} : Shape{s.k, s.n};
   const int axis = as_linear ? 1 : 0;
   if (format == "hif4") return random_hif4_units(shape, axis, seed, 0.03);
@@ -78,14 +62,14 @@ Packed weights(const std::string& format, const Case& s, bool as_linear, uint64_
   return encode(parse_format(format), x.data(), shape, axis);
 }
 
-const Case kCases[] = {{1, 1, 1},    {1, 7, 63},    {1, 37, 130}, {2, 5, 65},  {3, 17, 200},
-                       {7, 9, 17},   {9, 19, 129},  {13, 33, 257}, {17, 40, 64}};
+const Shape3 kCases[] = {{1, 1, 1},    {1, 7, 63},    {1, 37, 130}, {2, 5, 65},  {3, 17, 200},
+                         {7, 9, 17},   {9, 19, 129},  {13, 33, 257}, {17, 40, 64}};
 
 // Gaussian activations (spread 0: the fp64 path nearly everywhere) and wide
 // ones (±6 binades per value: many blocks take the scalar rule).
 void check_format(const std::string& format) {
   uint64_t seed = 4000;
-  for (const Case& s : kCases) {
+  for (const Shape3& s : kCases) {
     for (bool as_linear : {false, true}) {
       const Packed w = weights(format, s, as_linear, ++seed);
       for (double spread : {0.0, 6.0}) {
@@ -140,7 +124,7 @@ std::vector<float> adversarial_rows(int64_t m, int64_t k, uint64_t seed) {
 TEST(MatmulDenseModes, AdversarialActivations) {
   uint64_t seed = 7000;
   for (const std::string format : {"hif4", "hif8", "hif8_bytes", "nvfp4", "mxfp8_e4m3"}) {
-    for (const Case& s : {Case{1, 23, 640}, Case{11, 37, 320}, Case{9, 17, 199}}) {
+    for (const Shape3& s : {Shape3{1, 23, 640}, Shape3{11, 37, 320}, Shape3{9, 17, 199}}) {
       const bool as_linear = seed % 2 == 0;
       const Packed w = weights(format, s, as_linear, ++seed);
       expect_matches_reference(adversarial_rows(s.m, s.k, ++seed), s, w, as_linear, format + " adversarial");
@@ -152,7 +136,7 @@ TEST(MatmulDenseModes, AdversarialActivations) {
 // row m alternates x, −x block by block, plus a tiny value at the end, so the
 // running sums return to (almost) zero after every second block.
 TEST(MatmulDenseModes, CancellationAcrossBlocks) {
-  const Case s{5, 9, 64 * 6 + 3};
+  const Shape3 s{5, 9, 64 * 6 + 3};
   Packed w = random_hif4_units({s.n, s.k}, 1, 77, 0.0);
   const int64_t upl = (s.k + 63) / 64;
   for (int64_t r = 0; r < s.n; ++r)
@@ -193,7 +177,7 @@ TEST(MatmulDenseModes, UniformKinds) {
   uint64_t seed = 9000;
   for (int kind = 0; kind < 5; ++kind)
     for (const std::string format : {"hif4", "hif8"})
-      for (const Case& s : {Case{1, 19, 300}, Case{9, 19, 300}, Case{16, 35, 256}}) {
+      for (const Shape3& s : {Shape3{1, 19, 300}, Shape3{9, 19, 300}, Shape3{16, 35, 256}}) {
         const Packed w = weights(format, s, true, ++seed);
         expect_matches_reference(uniform_kind(kind, s.m, s.k, ++seed), s, w, true,
                                  format + " kind " + std::to_string(kind));
@@ -207,7 +191,7 @@ TEST(MatmulDenseModes, UniformKinds) {
 // - 1 + 1 + 2^-23 + 2^-52 in one block (60 bits: beyond fp64) is 2 + 2^-22,
 //   and RZ32(2 + 2^-22 − 2^-52) is 2; fp64 would give 2 and 2 + 2^-22.
 TEST(MatmulDenseModes, CraftedSums) {
-  const Case s{1, 3, 64 * 3};
+  const Shape3 s{1, 3, 64 * 3};
   const std::vector<float> ones(static_cast<size_t>(s.n * s.k), 1.0f);
   const Packed w = encode(parse_format("hif8"), ones.data(), {s.n, s.k}, 1);
   struct Crafted {
@@ -226,22 +210,18 @@ TEST(MatmulDenseModes, CraftedSums) {
     std::vector<float> a(static_cast<size_t>(s.k), 0.0f);
     for (const auto& [pos, v] : rows[r].values) a[static_cast<size_t>(pos)] = v;
     expect_matches_reference(a, s, w, true, "crafted row " + std::to_string(r));
-    const auto exact = product(a, s, w, true, Accumulation::kExact, false, 1);
-    const auto trunc = product(a, s, w, true, Accumulation::kFp32Truncate, false, 1);
+    const auto exact = dense_product(a, s, w, true, Accumulation::kExact, false, 1);
+    const auto trunc = dense_product(a, s, w, true, Accumulation::kFp32Truncate, false, 1);
     EXPECT_EQ(exact[0], rows[r].exact) << "row " << r;
     EXPECT_EQ(trunc[0], rows[r].trunc) << "row " << r;
   }
 }
 
 TEST(MatmulDenseModes, Bf16EqualsWidenedFp32) {
-  const Case s{4, 10, 200};
+  const Shape3 s{4, 10, 200};
   const Packed w = random_hif4_units({s.n, s.k}, 1, 5);
   std::vector<float> a = random_floats(static_cast<size_t>(s.m * s.k), 6);
-  std::vector<bfloat16> ab(a.size());
-  for (size_t i = 0; i < a.size(); ++i) {
-    ab[i] = bfloat16(a[i]);
-    a[i] = static_cast<float>(ab[i]);
-  }
+  const std::vector<bfloat16> ab = round_to_bf16(a);
   for (Accumulation acc : kModes) {
     MatmulOptions opt;
     opt.accumulation = acc;

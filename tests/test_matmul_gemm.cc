@@ -22,27 +22,17 @@
 namespace hifloat {
 namespace {
 
+using testing::dense_product;
 using testing::for_each_target;
+using testing::round_to_bf16;
+using testing::Shape3;
 using testing::random_floats;
 using testing::random_hif4_units;
 using testing::same_bits;
 
-struct Shape3 {
-  int64_t m, n, k;
-};
 // M ≥ 8 (the GEMM path), tails in every dimension; K spans 1 chunk … many units.
 const Shape3 kGemmShapes[] = {{8, 1, 1},    {8, 16, 16},   {9, 33, 17},   {13, 31, 64},  {16, 32, 65},
                               {17, 47, 129}, {23, 5, 1000}, {31, 70, 200}, {40, 100, 333}};
-
-std::vector<float> run_dense(const std::vector<float>& a, const Shape3& s, const Packed& w, bool ref, int threads,
-                             bool as_linear) {
-  std::vector<float> c(static_cast<size_t>(s.m * s.n), -7.0f);
-  MatmulOptions opt;
-  opt.reference = ref;
-  opt.threads = threads;
-  as_linear ? linear(a.data(), s.m, s.k, w, c.data(), opt) : matmul(a.data(), s.m, s.k, w, c.data(), opt);
-  return c;
-}
 
 // Dense × packed in fp32 for one weight format. hif4 weights come straight
 // from random unit bytes (every flag, code and a few NaN units); the others
@@ -67,9 +57,9 @@ void check_dense_gemm(const char* format) {
         a[a.size() - 2] = -std::numeric_limits<float>::infinity();
         a[a.size() / 2] = std::numeric_limits<float>::quiet_NaN();
       }
-      const auto want = run_dense(a, s, w, true, 1, as_linear);
+      const auto want = dense_product(a, s, w, as_linear, Accumulation::kFp32, true, 1);
       for (int threads : {1, 2, 3}) {
-        EXPECT_TRUE(same_bits(run_dense(a, s, w, false, threads, as_linear), want))
+        EXPECT_TRUE(same_bits(dense_product(a, s, w, as_linear, Accumulation::kFp32, false, threads), want))
             << format << " m=" << s.m << " n=" << s.n << " k=" << s.k << " threads=" << threads
             << " linear=" << as_linear;
       }
@@ -94,8 +84,8 @@ TEST(MatmulGemm, DenseOrderSensitive) {
   const Shape3 s{19, 45, 777};
   const Packed w = random_hif4_units({s.n, s.k}, 1, 99, 0.0, 20);
   const std::vector<float> a = random_floats(static_cast<size_t>(s.m * s.k), 98, 30);
-  const auto want = run_dense(a, s, w, true, 1, true);
-  EXPECT_TRUE(same_bits(run_dense(a, s, w, false, 2, true), want));
+  const auto want = dense_product(a, s, w, true, Accumulation::kFp32, true, 1);
+  EXPECT_TRUE(same_bits(dense_product(a, s, w, true, Accumulation::kFp32, false, 2), want));
   // And the rule is not order-free here: a plain left-to-right fp32 sum differs somewhere.
   std::vector<float> wd(static_cast<size_t>(s.n * s.k));
   std::vector<float> eye(static_cast<size_t>(s.k * s.k), 0.0f);
@@ -120,19 +110,15 @@ TEST(MatmulGemm, DenseLongKSeveralPasses) {
   const Shape3 s{137, 5, 65541};
   const Packed w = random_hif4_units({s.n, s.k}, 1, 31, 0.0);
   const std::vector<float> a = random_floats(static_cast<size_t>(s.m * s.k), 32);
-  const auto want = run_dense(a, s, w, true, 1, true);
-  for (int threads : {1, 2}) EXPECT_TRUE(same_bits(run_dense(a, s, w, false, threads, true), want)) << threads;
+  const auto want = dense_product(a, s, w, true, Accumulation::kFp32, true, 1);
+  for (int threads : {1, 2}) EXPECT_TRUE(same_bits(dense_product(a, s, w, true, Accumulation::kFp32, false, threads), want)) << threads;
 }
 
 TEST(MatmulGemm, DenseBf16) {
   const Shape3 s{12, 20, 150};
   const Packed w = random_hif4_units({s.n, s.k}, 1, 5);
   std::vector<float> a = random_floats(static_cast<size_t>(s.m * s.k), 6);
-  std::vector<bfloat16> ab(a.size());
-  for (size_t i = 0; i < a.size(); ++i) {
-    ab[i] = bfloat16(a[i]);
-    a[i] = static_cast<float>(ab[i]);
-  }
+  const std::vector<bfloat16> ab = round_to_bf16(a);
   std::vector<float> want(static_cast<size_t>(s.m * s.n)), got(want.size());
   MatmulOptions ref;
   ref.reference = true;

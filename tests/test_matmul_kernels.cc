@@ -16,31 +16,16 @@
 namespace hifloat {
 namespace {
 
+using testing::dense_product;
 using testing::for_each_target;
+using testing::round_to_bf16;
+using testing::Shape3;
 using testing::random_floats;
 using testing::random_hif4_units;
 using testing::same_bits;
 
-struct Shape3 {
-  int64_t m, n, k;
-};
 const Shape3 kShapes[] = {{1, 1, 1},  {1, 7, 63},   {1, 33, 64},  {1, 70, 200}, {2, 5, 65},
                           {3, 9, 130}, {5, 13, 17}, {8, 16, 256}, {9, 11, 1000}};
-
-std::vector<float> run(const std::vector<float>& a, const Shape3& s, const Packed& w, Accumulation acc, bool ref,
-                       int threads, bool as_linear) {
-  std::vector<float> c(static_cast<size_t>(s.m * s.n), -7.0f);
-  MatmulOptions opt;
-  opt.accumulation = acc;
-  opt.reference = ref;
-  opt.threads = threads;
-  if (as_linear) {
-    linear(a.data(), s.m, s.k, w, c.data(), opt);
-  } else {
-    matmul(a.data(), s.m, s.k, w, c.data(), opt);
-  }
-  return c;
-}
 
 void check_dense(const char* format, bool quantize_floats) {
   uint64_t seed = 100;
@@ -58,9 +43,9 @@ void check_dense(const char* format, bool quantize_floats) {
       std::vector<float> a = random_floats(static_cast<size_t>(s.m * s.k), ++seed);
       if (s.k > 5) a[3] = std::numeric_limits<float>::infinity();  // exercises Inf × w
       for (Accumulation acc : {Accumulation::kFp32, Accumulation::kExact, Accumulation::kFp32Truncate}) {
-        const auto want = run(a, s, w, acc, true, 1, as_linear);
+        const auto want = dense_product(a, s, w, as_linear, acc, true, 1);
         for (int threads : {1, 2}) {
-          EXPECT_TRUE(same_bits(run(a, s, w, acc, false, threads, as_linear), want))
+          EXPECT_TRUE(same_bits(dense_product(a, s, w, as_linear, acc, false, threads), want))
               << format << " m=" << s.m << " n=" << s.n << " k=" << s.k << " " << accumulation_name(acc)
               << " threads=" << threads << " linear=" << as_linear;
         }
@@ -87,11 +72,7 @@ TEST(MatmulKernels, DenseBf16EqualsWidenedFp32) {
   const Shape3 s{3, 10, 100};
   const Packed w = random_hif4_units({s.n, s.k}, 1, 5);
   std::vector<float> a = random_floats(static_cast<size_t>(s.m * s.k), 6);
-  std::vector<bfloat16> ab(a.size());
-  for (size_t i = 0; i < a.size(); ++i) {
-    ab[i] = bfloat16(a[i]);
-    a[i] = static_cast<float>(ab[i]);
-  }
+  const std::vector<bfloat16> ab = round_to_bf16(a);
   std::vector<float> c1(static_cast<size_t>(s.m * s.n)), c2(c1.size());
   linear(a.data(), s.m, s.k, w, c1.data());
   linear(ab.data(), s.m, s.k, w, c2.data());
