@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_data.h"
 #include "hifloat/codec.h"
 #include "hifloat/matmul.h"
 
@@ -22,32 +23,14 @@ extern "C" void openblas_set_num_threads(int);
 namespace {
 
 using hifloat::Packed;
-
-Packed random_hif4(int64_t rows, int64_t k, uint64_t seed) {
-  Packed p;
-  p.format = hifloat::parse_format("hif4");
-  p.shape = {rows, k};
-  p.axis = 1;
-  p.data.resize(static_cast<size_t>(rows * ((k + 63) / 64) * 36));
-  std::mt19937_64 rng(seed);
-  for (size_t i = 0; i < p.data.size(); ++i) p.data[i] = static_cast<uint8_t>(rng());
-  for (size_t u = 0; u < p.data.size(); u += 36) p.data[u] = static_cast<uint8_t>(0xB8 + rng() % 16);
-  return p;
-}
-
-std::vector<float> random_vec(size_t n, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<float> g(0, 1);
-  std::vector<float> v(n);
-  for (auto& x : v) x = g(rng);
-  return v;
-}
+using hifloat::bench::gaussian;
+using hifloat::bench::random_hif4_weights;
 
 // args: N, K, threads
 void BM_GemvHif4(benchmark::State& st) {
   const int64_t n = st.range(0), k = st.range(1);
-  const Packed w = random_hif4(n, k, 1);
-  const auto a = random_vec(static_cast<size_t>(k), 2);
+  const Packed w = random_hif4_weights(n, k, 1);
+  const auto a = gaussian(static_cast<size_t>(k), 2);
   std::vector<float> c(static_cast<size_t>(n));
   hifloat::MatmulOptions opt;
   opt.threads = static_cast<int>(st.range(2));
@@ -63,8 +46,8 @@ BENCHMARK(BM_GemvHif4)->Args({4096, 4096, 1})->Args({4096, 4096, 2})->Args({1100
 // Small batches (M rows of activations) on the same kernel: args M, N, K, threads.
 void BM_GemvHif4Batch(benchmark::State& st) {
   const int64_t m = st.range(0), n = st.range(1), k = st.range(2);
-  const Packed w = random_hif4(n, k, 1);
-  const auto a = random_vec(static_cast<size_t>(m * k), 2);
+  const Packed w = random_hif4_weights(n, k, 1);
+  const auto a = gaussian(static_cast<size_t>(m * k), 2);
   std::vector<float> c(static_cast<size_t>(m * n));
   hifloat::MatmulOptions opt;
   opt.threads = static_cast<int>(st.range(3));
@@ -91,8 +74,8 @@ BENCHMARK(BM_MemcpyPackedBytes)->Args({4096, 4096})->Args({11008, 4096})->Unit(b
 // args: M (= N = K), threads
 void BM_GemmHif4Dense(benchmark::State& st) {
   const int64_t s = st.range(0);
-  const Packed w = random_hif4(s, s, 3);
-  const auto a = random_vec(static_cast<size_t>(s * s), 4);
+  const Packed w = random_hif4_weights(s, s, 3);
+  const auto a = gaussian(static_cast<size_t>(s * s), 4);
   std::vector<float> c(static_cast<size_t>(s * s));
   hifloat::MatmulOptions opt;
   opt.threads = static_cast<int>(st.range(1));
@@ -106,7 +89,7 @@ BENCHMARK(BM_GemmHif4Dense)->Args({512, 1})->Args({1024, 1})->Args({2048, 1})->A
 
 void BM_GemmHif4Packed(benchmark::State& st) {
   const int64_t s = st.range(0);
-  const Packed a = random_hif4(s, s, 5), w = random_hif4(s, s, 6);
+  const Packed a = random_hif4_weights(s, s, 5), w = random_hif4_weights(s, s, 6);
   std::vector<float> c(static_cast<size_t>(s * s));
   hifloat::MatmulOptions opt;
   opt.threads = static_cast<int>(st.range(1));
@@ -121,7 +104,7 @@ BENCHMARK(BM_GemmHif4Packed)->Args({512, 1})->Args({2048, 1})->Args({2048, 2})->
 // HiF8 operands quantised from Gaussian floats (the fp64 fast path of
 // matmul_hif8_packed.cc). args: M (= N = K), threads, accumulation.
 Packed gaussian_hif8(int64_t rows, int64_t k, uint64_t seed) {
-  const auto x = random_vec(static_cast<size_t>(rows * k), seed);
+  const auto x = gaussian(static_cast<size_t>(rows * k), seed);
   return hifloat::encode(hifloat::parse_format("hif8"), x.data(), {rows, k}, 1);
 }
 
@@ -153,8 +136,8 @@ BENCHMARK(BM_GemmHif8Packed)
 // weights (0 = hif4 random units, 1 = hif8 quantised Gaussian), reference, threads.
 void BM_DenseModes(benchmark::State& st) {
   const int64_t m = st.range(0), n = st.range(1), k = st.range(2);
-  const Packed w = st.range(4) == 0 ? random_hif4(n, k, 13) : gaussian_hif8(n, k, 14);
-  const auto a = random_vec(static_cast<size_t>(m * k), 15);
+  const Packed w = st.range(4) == 0 ? random_hif4_weights(n, k, 13) : gaussian_hif8(n, k, 14);
+  const auto a = gaussian(static_cast<size_t>(m * k), 15);
   std::vector<float> c(static_cast<size_t>(m * n));
   hifloat::MatmulOptions opt;
   opt.accumulation = static_cast<hifloat::Accumulation>(st.range(3));
@@ -187,7 +170,7 @@ BENCHMARK(BM_DenseModes)->Apply(DenseModesArgs)->Unit(benchmark::kMillisecond)->
 void BM_OpenBlasSgemv(benchmark::State& st) {
   const int64_t n = st.range(0), k = st.range(1);
   openblas_set_num_threads(static_cast<int>(st.range(2)));
-  const auto w = random_vec(static_cast<size_t>(n * k), 7), a = random_vec(static_cast<size_t>(k), 8);
+  const auto w = gaussian(static_cast<size_t>(n * k), 7), a = gaussian(static_cast<size_t>(k), 8);
   std::vector<float> c(static_cast<size_t>(n));
   for (auto _ : st) {
     cblas_sgemv(CblasRowMajor, CblasNoTrans, static_cast<int>(n), static_cast<int>(k), 1.0f, w.data(),
@@ -208,8 +191,8 @@ void BM_GemvHif4VsSgemv(benchmark::State& st) {
   const int64_t n = st.range(0), k = st.range(1);
   const int threads = static_cast<int>(st.range(2));
   openblas_set_num_threads(threads);
-  const Packed wq = random_hif4(n, k, 1);
-  const auto w = random_vec(static_cast<size_t>(n * k), 7), a = random_vec(static_cast<size_t>(k), 8);
+  const Packed wq = random_hif4_weights(n, k, 1);
+  const auto w = gaussian(static_cast<size_t>(n * k), 7), a = gaussian(static_cast<size_t>(k), 8);
   std::vector<float> c(static_cast<size_t>(n));
   hifloat::MatmulOptions opt;
   opt.threads = threads;
@@ -246,7 +229,7 @@ BENCHMARK(BM_GemvHif4VsSgemv)->Args({4096, 4096, 1})->Args({11008, 4096, 1})
 void BM_OpenBlasSgemm(benchmark::State& st) {
   const int64_t s = st.range(0);
   openblas_set_num_threads(static_cast<int>(st.range(1)));
-  const auto a = random_vec(static_cast<size_t>(s * s), 9), b = random_vec(static_cast<size_t>(s * s), 10);
+  const auto a = gaussian(static_cast<size_t>(s * s), 9), b = gaussian(static_cast<size_t>(s * s), 10);
   std::vector<float> c(static_cast<size_t>(s * s));
   const int si = static_cast<int>(s);
   for (auto _ : st) {

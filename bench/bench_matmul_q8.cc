@@ -13,31 +13,14 @@
 #include <random>
 #include <vector>
 
+#include "bench_data.h"
 #include "hifloat/matmul.h"
 
 namespace {
 
 using hifloat::Packed;
-
-Packed random_hif4_weights(int64_t n, int64_t k, uint64_t seed) {
-  Packed p;
-  p.format = hifloat::parse_format("hif4");
-  p.shape = {n, k};
-  p.axis = 1;
-  p.data.resize(static_cast<size_t>(n * ((k + 63) / 64) * 36));
-  std::mt19937_64 rng(seed);
-  for (auto& b : p.data) b = static_cast<uint8_t>(rng());
-  for (size_t u = 0; u < p.data.size(); u += 36) p.data[u] = static_cast<uint8_t>(0xB8 + rng() % 16);
-  return p;
-}
-
-std::vector<float> gaussian(size_t n, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<float> g(0, 1);
-  std::vector<float> v(n);
-  for (auto& x : v) x = g(rng);
-  return v;
-}
+using hifloat::bench::gaussian;
+using hifloat::bench::random_hif4_weights;
 
 double thread_ns() {
   timespec t{};
