@@ -2,12 +2,11 @@
 // matmul_hif4_packed_vnni.cc).
 #pragma once
 
-#include <cmath>
 #include <cstdint>
-#include <limits>
 
 #include "core/exact_sum.h"
 #include "hifloat/matmul.h"
+#include "kernels/round_toward_zero.h"
 
 namespace hifloat::kernels {
 
@@ -25,19 +24,6 @@ inline void unit_integers(const uint8_t* unit, T* w) {
   }
 }
 
-// fp32 addition truncated toward zero (IEEE roundTowardZero), via TwoSum.
-inline float add_toward_zero(float a, float b) {
-  const float s = a + b;
-  if (!std::isfinite(s)) {
-    if (std::isinf(s) && std::isfinite(a) && std::isfinite(b)) return std::copysign(std::numeric_limits<float>::max(), s);
-    return s;
-  }
-  const float bb = s - a;
-  const float err = (a - (s - bb)) + (b - bb);  // exact: a + b = s + err
-  if (err != 0 && (std::signbit(err) != std::signbit(s))) return std::nextafter(s, 0.0f);
-  return s;
-}
-
 // The scalar accumulators of a kRows × kCols tile in the `exact` and
 // `fp32_trunc` modes (docs/matmul.md §2.1, §2.3), fed one unit value U at a
 // time in increasing k. (The fp32 mode accumulates in vectors instead.)
@@ -50,7 +36,7 @@ struct UnitSumAccumulators {
     if (mode == Accumulation::kExact) {
       exact[r][col].add(u);
     } else {
-      trunc[r][col] = add_toward_zero(trunc[r][col], u);
+      trunc[r][col] = add_double_toward_zero(trunc[r][col], u);  // exact: u is an fp32 value
     }
   }
   float result(Accumulation mode, int r, int col) const {
