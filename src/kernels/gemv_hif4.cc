@@ -90,11 +90,10 @@ struct GemvUnitLuts {
 };
 inline const GemvUnitLuts& gemv_unit_luts() {
   static const GemvUnitLuts t = [] {
-    static constexpr float kSignedQ[16] = {0, 1, 2, 3, 4, 5, 6, 7, -0.0f, -1, -2, -3, -4, -5, -6, -7};
     const auto& s4 = hif4_quarter_scales();
     GemvUnitLuts r{};
     for (int c = 0; c < 256; ++c)
-      for (int i = 0; i < 16; ++i) r.v[c][i] = kSignedQ[i] * s4[static_cast<size_t>(c)];  // exact
+      for (int i = 0; i < 16; ++i) r.v[c][i] = kHif4SignedQ[i] * s4[static_cast<size_t>(c)];  // exact
     return r;
   }();
   return t;

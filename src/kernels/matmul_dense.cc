@@ -58,8 +58,7 @@ HWY_INLINE void DecodeHif4Chunk(const uint8_t* unit, uint32_t meta, int t, V s4,
       const auto b = hn::BitCast(d8, hn::Set(d64, word));
       codes = hn::And(hn::Shr(hn::PromoteTo(du, b), hn::Load(du, kShift)), hn::Set(du, 15));
       // E1M2 code -> ±q in one 16-entry table lookup.
-      alignas(64) static constexpr float kSignedQ[16] = {0, 1, 2, 3, 4, 5, 6, 7, -0.0f, -1, -2, -3, -4, -5, -6, -7};
-      const V q = hn::TableLookupLanes(hn::Load(d, kSignedQ), hn::IndicesFromVec(d, hn::BitCast(di, codes)));
+      const V q = hn::TableLookupLanes(hn::Load(d, kHif4SignedQ), hn::IndicesFromVec(d, hn::BitCast(di, codes)));
       w[v] = hn::Mul(q, hn::Mul(hn::LoadU(d, pattern + v * L), s4));
       continue;
     }

@@ -34,12 +34,6 @@
 #ifndef HIFLOAT_MATMUL_DENSE_GEMM_ONCE
 #define HIFLOAT_MATMUL_DENSE_GEMM_ONCE
 namespace hifloat::kernels {
-namespace {
-
-// ±q for each E1M2 element code (HIF4.md §3); code 8 is −0.
-constexpr float kHif4SignedQ[16] = {0, 1, 2, 3, 4, 5, 6, 7, -0.0f, -1, -2, -3, -4, -5, -6, -7};
-
-}  // namespace
 
 // Line `row` of b (k values along K, natural order) to fp32. HiF4 and HiF8
 // use table decoders (same values as the reference decoders: every HiF4

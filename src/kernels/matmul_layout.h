@@ -44,6 +44,9 @@ inline const ShiftPatterns& hif4_shift_patterns() {
   return p;
 }
 
+// ±q for each E1M2 element code (HIF4.md §3): codes 8..15 are negative, 8 is −0.
+alignas(64) inline constexpr float kHif4SignedQ[16] = {0, 1, 2, 3, 4, 5, 6, 7, -0.0f, -1, -2, -3, -4, -5, -6, -7};
+
 // S/4 for every E6M2 scale code (HIF4.md §3.1); NaN for the NaN unit 0xFF.
 inline const std::array<float, 256>& hif4_quarter_scales() {
   static const std::array<float, 256> t = [] {
