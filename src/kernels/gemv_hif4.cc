@@ -27,14 +27,13 @@
 // those two are raw intrinsics inside Highway's per-target namespace. Other
 // targets return false and the dense kernel (matmul_dense.cc) runs instead.
 #include <algorithm>
-#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <vector>
 
 #include "kernels/matmul_kernels.h"
 #include "kernels/matmul_layout.h"
-#include "kernels/thread_pool.h"
+#include "kernels/parallel_for.h"
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/gemv_hif4.cc"
@@ -214,21 +213,13 @@ void LinesAllRows(const GemvOperands& op, int64_t j0, int64_t j1) {
 }
 
 bool GemvHif4(const GemvOperands* op, int threads) {
-  // Threads take blocks of kGemvBlockLines lines from a shared counter, so a
-  // worker that wakes late (or a core busy with another process) costs only
-  // its share: the caller starts at once and keeps taking blocks. Every
-  // output is still computed by one thread in the order of §2.2, so the
-  // result does not depend on who ran which block. A block's weights
-  // (64 lines × K/64 units × 36 bytes, 144 KiB at K = 4096) stay in L2 while
-  // the activation row groups of M > 4 pass over them.
-  const int64_t blocks = (op->n + kGemvBlockLines - 1) / kGemvBlockLines;
-  const int tasks = static_cast<int>(std::min<int64_t>(resolve_threads(threads), blocks));
-  std::atomic<int64_t> next{0};
-  run_tasks(tasks, [&](int) {
-    for (int64_t b; (b = next.fetch_add(1, std::memory_order_relaxed)) < blocks;) {
-      LinesAllRows(*op, b * kGemvBlockLines, std::min(op->n, (b + 1) * kGemvBlockLines));
-    }
-  });
+  // Blocks of lines from a shared counter (parallel_for_blocks): every output
+  // is still computed by one thread in the order of §2.2, so the result does
+  // not depend on who ran which block. A block's weights (64 lines × K/64
+  // units × 36 bytes, 144 KiB at K = 4096) stay in L2 while the activation
+  // row groups of M > 4 pass over them.
+  parallel_for_blocks(op->n, threads, kGemvBlockLines,
+                      [&](int64_t j0, int64_t j1) { LinesAllRows(*op, j0, j1); });
   return true;
 }
 
