@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "bindings.h"
+#include "numpy_owned.h"
 #include "hifloat/codec.h"
 #include "hifloat/error.h"
 #include "hifloat/format.h"
@@ -54,14 +55,6 @@ MatmulOptions options(std::string_view accumulate, int threads) {
 int64_t n_of(const Packed& b, bool as_linear) {
   if (b.shape.size() != 2) throw Error("matmul: the packed second operand must be 2-d");
   return as_linear ? b.shape[0] : b.shape[1];
-}
-
-nb::ndarray<nb::numpy, float> to_numpy(std::vector<float>&& v, int64_t m, int64_t n) {
-  if (v.empty()) v.resize(1);
-  auto* heap = new std::vector<float>(std::move(v));
-  nb::capsule owner(heap, [](void* p) noexcept { delete static_cast<std::vector<float>*>(p); });
-  const size_t dims[2] = {static_cast<size_t>(m), static_cast<size_t>(n)};
-  return nb::ndarray<nb::numpy, float>(heap->data(), 2, dims, owner);
 }
 
 // Dense a (m×k, float32 or bfloat16 bits) times packed b; returns (m, n) float32.
@@ -103,7 +96,7 @@ nb::ndarray<nb::numpy, float> matmul_dense_py(const Dense& a, std::string_view k
   } else {
     throw Error("matmul: dense operand must be float32 or bfloat16, got " + std::string(kind));
   }
-  return to_numpy(std::move(c), m, n);
+  return to_numpy(std::move(c), {m, n});
 }
 
 // The activation quantisation of docs/matmul.md §7 on each row of a float32
@@ -112,21 +105,16 @@ nb::tuple quantize_activations_q8_py(const nb::ndarray<nb::ro, nb::c_contig, nb:
                                      int64_t k) {
   if (m < 0 || k < 0 || static_cast<size_t>(m * k) != a.size()) throw Error("internal: dense operand size mismatch");
   const int64_t units = (k + kQ8Block - 1) / kQ8Block;
-  auto* q = new std::vector<int8_t>(static_cast<size_t>(std::max<int64_t>(m * units * kQ8Block, 1)));
-  nb::capsule q_owner(q, [](void* p) noexcept { delete static_cast<std::vector<int8_t>*>(p); });
-  auto* d = new std::vector<float>(static_cast<size_t>(std::max<int64_t>(m * units, 1)));
-  nb::capsule d_owner(d, [](void* p) noexcept { delete static_cast<std::vector<float>*>(p); });
+  std::vector<int8_t> q(static_cast<size_t>(m * units * kQ8Block));
+  std::vector<float> d(static_cast<size_t>(m * units));
   {
     const float* x = a.data();
     nb::gil_scoped_release release;
     for (int64_t i = 0; i < m; ++i) {
-      quantize_activations_q8(x + i * k, k, q->data() + i * units * kQ8Block, d->data() + i * units);
+      quantize_activations_q8(x + i * k, k, q.data() + i * units * kQ8Block, d.data() + i * units);
     }
   }
-  const size_t q_dims[2] = {static_cast<size_t>(m), static_cast<size_t>(units * kQ8Block)};
-  const size_t d_dims[2] = {static_cast<size_t>(m), static_cast<size_t>(units)};
-  return nb::make_tuple(nb::ndarray<nb::numpy, int8_t>(q->data(), 2, q_dims, q_owner),
-                        nb::ndarray<nb::numpy, float>(d->data(), 2, d_dims, d_owner));
+  return nb::make_tuple(to_numpy(std::move(q), {m, units * kQ8Block}), to_numpy(std::move(d), {m, units}));
 }
 
 // Packed a (M, K) or (K,) times packed b, same format; returns (M, N) float32.
@@ -144,7 +132,7 @@ nb::ndarray<nb::numpy, float> matmul_packed_py(const Bytes& a_data, std::string_
     nb::gil_scoped_release release;
     as_linear ? linear(a, b, c.data(), opt) : matmul(a, b, c.data(), opt);
   }
-  return to_numpy(std::move(c), m, n);
+  return to_numpy(std::move(c), {m, n});
 }
 
 }  // namespace

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "bindings.h"
+#include "numpy_owned.h"
 #include "hifloat/codec.h"
 #include "hifloat/error.h"
 #include "hifloat/format.h"
@@ -61,16 +62,6 @@ Shape shape_of(const InArray& x) {
   Shape s(x.ndim());
   for (size_t i = 0; i < x.ndim(); ++i) s[i] = static_cast<int64_t>(x.shape(i));
   return s;
-}
-
-// A new numpy array that owns `v` (moved to the heap), viewed with `shape`.
-template <typename T>
-nb::ndarray<nb::numpy, T> to_numpy(std::vector<T>&& v, const Shape& shape) {
-  if (v.empty()) v.resize(1);  // numpy wants a real pointer even for empty arrays
-  auto* heap = new std::vector<T>(std::move(v));
-  nb::capsule owner(heap, [](void* p) noexcept { delete static_cast<std::vector<T>*>(p); });
-  std::vector<size_t> dims(shape.begin(), shape.end());
-  return nb::ndarray<nb::numpy, T>(heap->data(), dims.size(), dims.data(), owner);
 }
 
 // The input as float32: the array itself when it is float32, otherwise an
