@@ -36,6 +36,20 @@ def _dense_activations(a: Any, who: str) -> tuple[np.ndarray, str]:
     return np.ascontiguousarray(arr.astype(arr.dtype.newbyteorder("="), copy=False)), kind
 
 
+def _check_int8_weights(weight_format: str, accumulate: str, who: str) -> None:
+    """The int8-activation product (docs/matmul.md §7) exists for hif4 weights and fp32 accumulation only."""
+    if parse_format(weight_format).name != "hif4":
+        raise ValueError(
+            f"{who}: activations='int8' needs hif4 weights, got format {weight_format!r} "
+            "(the int8-activation kernel is defined for HiF4 only; use activations='float')"
+        )
+    if accumulate != "fp32":
+        raise ValueError(
+            f"{who}: activations='int8' supports accumulate='fp32' only, got accumulate={accumulate!r} "
+            "(its one fp32 rule is docs/matmul.md §7)"
+        )
+
+
 def _check_int8_activations(a: Any, b: Packed, accumulate: str) -> None:
     """The int8-activation product (docs/matmul.md §7) exists for dense a, hif4 weights and fp32 only."""
     if isinstance(a, Packed):
@@ -43,17 +57,7 @@ def _check_int8_activations(a: Any, b: Packed, accumulate: str) -> None:
             "matmul: activations='int8' quantises dense activations; a is a packed "
             f"{a.format!r} tensor (pass the float activations, or use activations='float')"
         )
-    name = parse_format(b.format).name
-    if name != "hif4":
-        raise ValueError(
-            f"matmul: activations='int8' needs hif4 weights, got format {b.format!r} "
-            "(the int8-activation kernel is defined for HiF4 only; use activations='float')"
-        )
-    if accumulate != "fp32":
-        raise ValueError(
-            f"matmul: activations='int8' supports accumulate='fp32' only, got accumulate={accumulate!r} "
-            "(its one fp32 rule is docs/matmul.md §7)"
-        )
+    _check_int8_weights(b.format, accumulate, "matmul")
 
 
 def matmul(

@@ -154,8 +154,7 @@ class PackedLinear(nn.Module):
     def _setup(self, in_features: int, out_features: int, weight_format: str, activation: Optional[str],
                accumulate: str, threads: int, data: Optional[np.ndarray], bias: Optional[torch.Tensor],
                activations: str) -> None:
-        from ._formats import parse_format
-        from ._matmul import _ACCUMULATIONS, _ACTIVATIONS
+        from ._matmul import _ACCUMULATIONS, _ACTIVATIONS, _check_int8_weights
 
         if accumulate not in _ACCUMULATIONS:
             raise ValueError(f"unknown accumulation {accumulate!r} (expected exact, fp32 or fp32_trunc)")
@@ -164,10 +163,8 @@ class PackedLinear(nn.Module):
         self.in_features, self.out_features = int(in_features), int(out_features)
         self.weight_format = _validated(weight_format)
         self.activation_format = _validated(activation)
-        if activations == "int8" and parse_format(self.weight_format).name != "hif4":
-            raise ValueError(f"PackedLinear: activations='int8' needs hif4 weights, got {self.weight_format!r}")
-        if activations == "int8" and accumulate != "fp32":
-            raise ValueError(f"PackedLinear: activations='int8' supports accumulate='fp32' only, got {accumulate!r}")
+        if activations == "int8":
+            _check_int8_weights(self.weight_format, accumulate, "PackedLinear")
         self.accumulate = accumulate
         self.activations = activations
         self.threads = int(threads)
