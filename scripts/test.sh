@@ -26,8 +26,11 @@ echo "== Python package (pip install ., then pytest)"
 PY=${PYTHON:-python3}
 # Build dependencies (scikit-build-core, nanobind, numpy) come from
 # python/requirements-dev.txt via install-deps.sh; building without isolation
-# compiles against the numpy that the tests then use.
-"$PY" -m pip install -q --disable-pip-version-check --no-build-isolation .
+# compiles against the numpy that the tests then use. The build reuses the
+# release tree above (same compiler and flags; the options keep its test, bench
+# and CLI targets), so only the bindings are compiled here, not the library again.
+"$PY" -m pip install -q --disable-pip-version-check --no-build-isolation . -Cbuild-dir=build/release \
+  -Ccmake.define.HIFLOAT_BUILD_TESTS=ON -Ccmake.define.HIFLOAT_BUILD_BENCH=ON -Ccmake.define.HIFLOAT_BUILD_CLI=ON
 if [ "${HIFLOAT_SKIP_TORCH:-0}" != 1 ]; then
   "$PY" -m pip install -q --disable-pip-version-check -r python/requirements-torch.txt
 fi

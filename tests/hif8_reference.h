@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -27,7 +28,10 @@ class Hif8Reference {
     std::sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) { return a.value < b.value; });
   }
 
-  uint8_t encode(double x, Rounding rounding, Overflow overflow, uint32_t draw24 = 0) const {
+  // `cursor` (optional; start it at 0 and keep it between calls): the search
+  // for the upper neighbour resumes where the last call's ended, O(1) per input
+  // for a sweep of ascending magnitudes; any order still gives the same answer.
+  uint8_t encode(double x, Rounding rounding, Overflow overflow, uint32_t draw24 = 0, size_t* cursor = nullptr) const {
     const uint8_t over = overflow == Overflow::kInf ? 0x6F : 0x6E;
     if (std::isnan(x)) return 0x80;
     const uint8_t sign = std::signbit(x) ? 0x80 : 0x00;
@@ -35,8 +39,7 @@ class Hif8Reference {
     if (std::isinf(a)) return sign | over;
     if (a == 0) return 0;
     // upper_bound: first entry with value > a; lo is the one before it.
-    const auto it = std::upper_bound(entries_.begin(), entries_.end(), a,
-                                     [](double v, const Entry& e) { return v < e.value; });
+    const auto it = upper_neighbour(a, cursor);
     if (it == entries_.end()) {  // a >= 49152: beyond every neighbour pair
       return sign | (rounding == Rounding::kZero ? 0x6E : over);
     }
@@ -68,6 +71,19 @@ class Hif8Reference {
     double value;
     uint8_t code;
   };
+  using Iter = std::vector<Entry>::const_iterator;
+  // First entry with value > a.
+  Iter upper_neighbour(double a, size_t* cursor) const {
+    if (cursor == nullptr) {
+      return std::upper_bound(entries_.begin(), entries_.end(), a,
+                              [](double v, const Entry& e) { return v < e.value; });
+    }
+    size_t i = *cursor;
+    if (i > entries_.size() || (i > 0 && entries_[i - 1].value > a)) i = 0;  // not ascending: start over
+    while (i < entries_.size() && entries_[i].value <= a) ++i;
+    *cursor = i;
+    return entries_.begin() + static_cast<std::ptrdiff_t>(i);
+  }
   std::vector<Entry> entries_;
 };
 
