@@ -36,6 +36,22 @@ def _dense_activations(a: Any, who: str) -> tuple[np.ndarray, str]:
     return np.ascontiguousarray(arr.astype(arr.dtype.newbyteorder("="), copy=False)), kind
 
 
+def _check_activations_kind(activations: Any, who: str) -> None:
+    """``activations`` picks the kernel ("float" or "int8"); a format string here is a likely mix-up with the
+    fake-quant option ``activation``, so the error says so."""
+    if activations in _ACTIVATIONS:
+        return
+    hint = ""
+    if isinstance(activations, str):
+        try:
+            parse_format(activations)
+            hint = (f"; {activations!r} is a format: to fake-quantise the inputs to it, pass activation="
+                    f"{activations!r} (singular)")
+        except ValueError:
+            pass
+    raise ValueError(f"{who}: unknown activations {activations!r} (expected 'float' or 'int8'{hint})")
+
+
 def _check_int8_weights(weight_format: str, accumulate: str, who: str) -> None:
     """The int8-activation product (docs/matmul.md §7) exists for hif4 weights and fp32 accumulation only."""
     if parse_format(weight_format).name != "hif4":
@@ -91,8 +107,7 @@ def matmul(
         raise TypeError(f"matmul: b must be a hifloat.Packed (packed weights), got {type(b).__name__}")
     if accumulate not in _ACCUMULATIONS:
         raise ValueError(f"unknown accumulation {accumulate!r} (expected exact, fp32 or fp32_trunc)")
-    if activations not in _ACTIVATIONS:
-        raise ValueError(f"unknown activations {activations!r} (expected 'float' or 'int8')")
+    _check_activations_kind(activations, "matmul")
     if activations == "int8":
         _check_int8_activations(a, b, accumulate)
     linear = bool(linear)

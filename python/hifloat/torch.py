@@ -154,12 +154,11 @@ class PackedLinear(nn.Module):
     def _setup(self, in_features: int, out_features: int, weight_format: str, activation: Optional[str],
                accumulate: str, threads: int, data: Optional[np.ndarray], bias: Optional[torch.Tensor],
                activations: str) -> None:
-        from ._matmul import _ACCUMULATIONS, _ACTIVATIONS, _check_int8_weights
+        from ._matmul import _ACCUMULATIONS, _check_activations_kind, _check_int8_weights
 
         if accumulate not in _ACCUMULATIONS:
             raise ValueError(f"unknown accumulation {accumulate!r} (expected exact, fp32 or fp32_trunc)")
-        if activations not in _ACTIVATIONS:
-            raise ValueError(f"unknown activations {activations!r} (expected 'float' or 'int8')")
+        _check_activations_kind(activations, "PackedLinear")
         self.in_features, self.out_features = int(in_features), int(out_features)
         self.weight_format = _validated(weight_format)
         self.activation_format = _validated(activation)
@@ -250,12 +249,18 @@ def quantize_model(
     activation: Optional[str] = "hif4",
     skip: Iterable[str] = (),
     packed: bool = False,
+    *,
+    accumulate: str = "fp32",
+    activations: str = "float",
+    threads: int = 0,
 ) -> nn.Module:
     """Replaces every ``nn.Linear`` of ``model`` (in place) with a :class:`QuantLinear`.
 
     With ``packed=True`` they become :class:`PackedLinear` layers instead
     (inference only): the weight is stored packed in ``weight`` (required) and
     products run on the packed bytes; ``activation`` still fake-quantises inputs.
+    ``accumulate``, ``activations`` (the kernel: "float" or "int8") and
+    ``threads`` are passed to every :class:`PackedLinear`; they need ``packed=True``.
 
     ``skip``: qualified module names (as in ``model.named_modules()``) or
     fnmatch patterns (``"lm_head"``, ``"*.gate"``) to leave unquantised.
@@ -275,10 +280,19 @@ def quantize_model(
         raise TypeError("quantize_model replaces submodules; wrap a bare nn.Linear with QuantLinear.from_linear")
     if packed and wfmt is None:
         raise ValueError("quantize_model(packed=True) needs a weight format")
+    if not packed and (accumulate, activations, threads) != ("fp32", "float", 0):
+        raise ValueError(
+            "quantize_model: accumulate, activations and threads choose the packed kernel; "
+            "they need packed=True (fake-quant layers compute in float)"
+        )
     for name in replace:
         parent_name, _, child = name.rpartition(".")
         parent = model.get_submodule(parent_name) if parent_name else model
         lin = getattr(parent, child)
-        new = PackedLinear.from_linear(lin, wfmt, activation=afmt) if packed else QuantLinear.from_linear(lin, wfmt, afmt)
+        if packed:
+            new = PackedLinear.from_linear(lin, wfmt, activation=afmt, accumulate=accumulate, threads=threads,
+                                           activations=activations)
+        else:
+            new = QuantLinear.from_linear(lin, wfmt, afmt)
         setattr(parent, child, new)
     return model

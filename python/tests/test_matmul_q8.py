@@ -348,6 +348,36 @@ def test_packed_linear_int8_activations():
         ht.PackedLinear(150, 12, "hif4", accumulate="exact", activations="int8")
     with pytest.raises(ValueError, match="unknown activations"):
         ht.PackedLinear(150, 12, "hif4", activations="q8")
+    # A format string given to activations= (instead of activation=) is named as the likely mix-up.
+    with pytest.raises(ValueError, match=r"PackedLinear: unknown activations 'hif8' .*pass activation='hif8'"):
+        ht.PackedLinear(150, 12, "hif4", activations="hif8")
+    with pytest.raises(ValueError, match=r"matmul: unknown activations 'fp8_e4m3' .*activation='fp8_e4m3'"):
+        hifloat.matmul(x.numpy(), p.packed(), linear=True, activations="fp8_e4m3")
+
+
+def test_quantize_model_packed_passes_kernel_options():
+    torch = pytest.importorskip("torch")
+    import hifloat.torch as ht
+
+    torch.manual_seed(4)
+    model = torch.nn.Sequential(torch.nn.Linear(130, 16), torch.nn.ReLU(), torch.nn.Linear(16, 5))
+    x = torch.randn(3, 130)
+    want_layers = [ht.PackedLinear.from_linear(model[i], "hif4", activations="int8", threads=1) for i in (0, 2)]
+    q = ht.quantize_model(model, weight="hif4", activation=None, packed=True, activations="int8", threads=1)
+    assert [(m.activations, m.accumulate, m.threads) for m in (q[0], q[2])] == [("int8", "fp32", 1)] * 2
+    with torch.no_grad():
+        want = want_layers[1](torch.relu(want_layers[0](x)))
+        assert torch.equal(q(x), want)
+    # accumulate reaches the layers too.
+    q2 = ht.quantize_model(torch.nn.Sequential(torch.nn.Linear(64, 4)), weight="hif8", activation=None,
+                           packed=True, accumulate="exact")
+    assert q2[0].accumulate == "exact"
+    # Kernel options without packed=True are an error, not silently ignored.
+    with pytest.raises(ValueError, match="need packed=True"):
+        ht.quantize_model(torch.nn.Sequential(torch.nn.Linear(64, 4)), weight="hif4", activations="int8")
+    with pytest.raises(ValueError, match="needs hif4 weights"):
+        ht.quantize_model(torch.nn.Sequential(torch.nn.Linear(64, 4)), weight="hif8", packed=True,
+                          activations="int8")
 
 
 # ---- the C++ CLI: hifloat matmul --activations int8 -----------------------------------------
