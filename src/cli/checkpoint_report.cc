@@ -36,13 +36,22 @@ std::string csv_field(const std::string& s) {
   return q + "\"";
 }
 
+// The error fields shared by a cell and a column summary, added to `j`.
+void add_metrics(json& j, const ErrorMetrics& m, uint64_t packed_bytes) {
+  j["packed_bytes"] = packed_bytes;
+  j["bits_per_value"] = bits_per_value(packed_bytes, m.elements);
+  j["rel_mse"] = number(m.rel_mse);
+  j["sqnr_db"] = number(m.sqnr_db);
+  j["cosine"] = number(m.cosine);
+  j["max_abs_err"] = number(m.max_abs_err);
+  j["zero_share"] = m.zero_share;
+  j["nonfinite"] = m.nonfinite;
+}
+
 json metrics_json(const CellResult& c) {
-  const ErrorMetrics& m = c.metrics;
-  return {{"format", c.format},         {"axis", c.axis},
-          {"packed_bytes", c.packed_bytes}, {"bits_per_value", c.bits_per_value()},
-          {"rel_mse", number(m.rel_mse)}, {"sqnr_db", number(m.sqnr_db)},
-          {"cosine", number(m.cosine)},   {"max_abs_err", number(m.max_abs_err)},
-          {"zero_share", m.zero_share},   {"nonfinite", m.nonfinite}};
+  json j = {{"format", c.format}, {"axis", c.axis}};
+  add_metrics(j, c.metrics, c.packed_bytes);
+  return j;
 }
 
 }  // namespace
@@ -52,36 +61,39 @@ void CompareReport::summarize() {
   for (size_t c = 0; c < columns.size(); ++c) {
     ColumnSummary s;
     s.column = columns[c];
+    ErrorMetrics& m = s.metrics;
     double w_rel = 0, w_cos = 0, flushed = 0;
     for (const TensorResult& t : tensors) {
       if (!t.compared || c >= t.cells.size() || !t.cells[c]) continue;
       const CellResult& cell = *t.cells[c];
       const double n = static_cast<double>(cell.metrics.elements);
       ++s.tensors;
-      s.elements += cell.metrics.elements;
+      m.elements += cell.metrics.elements;
       s.packed_bytes += cell.packed_bytes;
       w_rel += n * cell.metrics.rel_mse;
       w_cos += n * cell.metrics.cosine;
       flushed += n * cell.metrics.zero_share;
-      s.max_abs_err = std::max(s.max_abs_err, cell.metrics.max_abs_err);
-      s.nonfinite += cell.metrics.nonfinite;
+      m.max_abs_err = std::max(m.max_abs_err, cell.metrics.max_abs_err);
+      m.nonfinite += cell.metrics.nonfinite;
     }
-    if (s.elements > 0) {
-      const double n = static_cast<double>(s.elements);
-      s.rel_mse = w_rel / n;
-      s.sqnr_db = s.rel_mse > 0 ? -10.0 * std::log10(s.rel_mse) : std::numeric_limits<double>::infinity();
-      s.cosine = w_cos / n;
-      s.zero_share = flushed / n;
+    if (m.elements > 0) {
+      const double n = static_cast<double>(m.elements);
+      m.rel_mse = w_rel / n;
+      m.sqnr_db = m.rel_mse > 0 ? -10.0 * std::log10(m.rel_mse) : std::numeric_limits<double>::infinity();
+      m.cosine = w_cos / n;
+      m.zero_share = flushed / n;
       s.bit_class = static_cast<int>(std::floor(s.bits_per_value() + 1e-9));
     }
     summary.push_back(s);
   }
   // The best column of each bit class: highest SQNR (NaN never wins).
   for (ColumnSummary& s : summary) {
-    if (s.elements == 0 || std::isnan(s.sqnr_db)) continue;
+    if (s.metrics.elements == 0 || std::isnan(s.metrics.sqnr_db)) continue;
     bool best = true;
     for (const ColumnSummary& o : summary) {
-      if (&o != &s && o.elements > 0 && o.bit_class == s.bit_class && o.sqnr_db > s.sqnr_db) best = false;
+      if (&o != &s && o.metrics.elements > 0 && o.bit_class == s.bit_class && o.metrics.sqnr_db > s.metrics.sqnr_db) {
+        best = false;
+      }
     }
     s.best = best;
   }
@@ -107,19 +119,11 @@ std::string CompareReport::to_json() const {
   j["tensors"] = ts;
   json sm = json::array();
   for (const ColumnSummary& s : summary) {
-    sm.push_back({{"column", s.column},
-                  {"tensors", s.tensors},
-                  {"elements", s.elements},
-                  {"packed_bytes", s.packed_bytes},
-                  {"bits_per_value", s.bits_per_value()},
-                  {"rel_mse", number(s.rel_mse)},
-                  {"sqnr_db", number(s.sqnr_db)},
-                  {"cosine", number(s.cosine)},
-                  {"max_abs_err", number(s.max_abs_err)},
-                  {"zero_share", s.zero_share},
-                  {"nonfinite", s.nonfinite},
-                  {"bit_class", s.bit_class},
-                  {"best", s.best}});
+    json js = {{"column", s.column}, {"tensors", s.tensors}, {"elements", s.metrics.elements}};
+    add_metrics(js, s.metrics, s.packed_bytes);
+    js["bit_class"] = s.bit_class;
+    js["best"] = s.best;
+    sm.push_back(js);
   }
   j["summary"] = sm;
   return j.dump(1) + "\n";

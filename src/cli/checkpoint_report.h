@@ -15,15 +15,18 @@
 
 namespace hifloat::cli {
 
+// 8 · packed bytes / values (0 for no values).
+inline double bits_per_value(uint64_t packed_bytes, uint64_t elements) {
+  return elements ? 8.0 * static_cast<double>(packed_bytes) / static_cast<double>(elements) : 0;
+}
+
 struct CellResult {
   std::string format;  // canonical format string actually used
   int axis = 0;
   uint64_t packed_bytes = 0;
   ErrorMetrics metrics;
 
-  double bits_per_value() const {
-    return metrics.elements ? 8.0 * static_cast<double>(packed_bytes) / static_cast<double>(metrics.elements) : 0;
-  }
+  double bits_per_value() const { return cli::bits_per_value(packed_bytes, metrics.elements); }
 };
 
 struct TensorResult {
@@ -45,20 +48,12 @@ struct TensorResult {
 struct ColumnSummary {
   std::string column;
   uint64_t tensors = 0;
-  uint64_t elements = 0;
   uint64_t packed_bytes = 0;
-  double rel_mse = 0;
-  double sqnr_db = 0;
-  double cosine = 0;
-  double max_abs_err = 0;
-  double zero_share = 0;
-  uint64_t nonfinite = 0;
+  ErrorMetrics metrics{.cosine = 0};  // the size-weighted metrics above; all zero for an empty column
   int bit_class = 0;  // floor(bits_per_value): formats are ranked within a class
   bool best = false;  // highest SQNR in its bit class
 
-  double bits_per_value() const {
-    return elements ? 8.0 * static_cast<double>(packed_bytes) / static_cast<double>(elements) : 0;
-  }
+  double bits_per_value() const { return cli::bits_per_value(packed_bytes, metrics.elements); }
 };
 
 struct CompareReport {

@@ -76,8 +76,9 @@ void CompareReport::print_table(std::FILE* out) const {
                "SQNR dB", "cosine", "max |err|", "zeros", "NaN/Inf");
   for (const ColumnSummary& s : summary) {
     std::fprintf(out, "%-*s %6.3f %10.3e %8s %9.6f %11.4g %6.2f%% %7llu", static_cast<int>(fw), s.column.c_str(),
-                 s.bits_per_value(), s.rel_mse, fmt_db(s.sqnr_db).c_str(), s.cosine, s.max_abs_err,
-                 100.0 * s.zero_share, static_cast<unsigned long long>(s.nonfinite));
+                 s.bits_per_value(), s.metrics.rel_mse, fmt_db(s.metrics.sqnr_db).c_str(), s.metrics.cosine,
+                 s.metrics.max_abs_err, 100.0 * s.metrics.zero_share,
+                 static_cast<unsigned long long>(s.metrics.nonfinite));
     if (s.best) std::fprintf(out, "  <- best %d-bit", s.bit_class);
     std::fprintf(out, "\n");
   }
