@@ -49,6 +49,8 @@ void reference_matmul(const PackedLines& a, const PackedLines& b, Accumulation a
 
 // docs/matmul.md §7: HiF4 W lines × int8-quantised rows of a (m×k, k = w.k).
 void reference_linear_q8(const float* a, int64_t m, const PackedLines& w, float* c);
+// The scalar activation quantiser of docs/matmul.md §7 (hifloat::quantize_activations_q8 runs the SIMD one).
+void reference_quantize_activations_q8(const float* a, int64_t k, int8_t* q, float* d);
 
 // One output of each rule, on decoded values (exposed for tests).
 float reference_dot_dense(const float* a, const float* w, int64_t k, int64_t block, Accumulation acc);

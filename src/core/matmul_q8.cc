@@ -15,7 +15,8 @@ namespace hifloat {
 
 // docs/matmul.md §7 "Activation quantisation": per 64-value block, d = fp32(amax/127) and
 // q = clamp(rne(fp32(a/d)), -127, 127); a non-finite block gets d = NaN, q = 0.
-void quantize_activations_q8(const float* a, int64_t k, int8_t* q, float* d) {
+// The public quantize_activations_q8 runs the SIMD version (kernels/quantize_q8.cc).
+void reference_quantize_activations_q8(const float* a, int64_t k, int8_t* q, float* d) {
   const int64_t blocks = (k + kQ8Block - 1) / kQ8Block;
   for (int64_t b = 0; b < blocks; ++b) {
     const int64_t start = b * kQ8Block, len = std::min(kQ8Block, k - start);
@@ -54,7 +55,7 @@ void reference_linear_q8(const float* a, int64_t m, const PackedLines& w, float*
   std::vector<float> d(static_cast<size_t>(units));
   float xhat[64];
   for (int64_t i = 0; i < m; ++i) {
-    quantize_activations_q8(a + i * k, k, q.data(), d.data());
+    reference_quantize_activations_q8(a + i * k, k, q.data(), d.data());
     for (int64_t n = 0; n < w.rows; ++n) {
       float acc = 0.0f;
       for (int64_t u = 0; u < units; ++u) {
@@ -73,6 +74,10 @@ void reference_linear_q8(const float* a, int64_t m, const PackedLines& w, float*
       c[i * w.rows + n] = acc;
     }
   }
+}
+
+void quantize_activations_q8(const float* a, int64_t k, int8_t* q, float* d) {
+  kernels::quantize_activations_q8(a, k, q, d);
 }
 
 namespace {

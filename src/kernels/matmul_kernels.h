@@ -29,6 +29,9 @@ bool hif4_packed_vnni_dispatched();
 
 // HiF4 W lines × int8-quantised rows of A (docs/matmul.md §7).
 bool linear_q8_hif4(const float* a, int64_t m, const PackedLines& w, float* c, int threads);
+// The activation quantisation of §7 for one row (quantize_q8.cc): equal to
+// reference_quantize_activations_q8 on every target.
+void quantize_activations_q8(const float* a, int64_t k, int8_t* q, float* d);
 
 // Dense fp32 A × packed lines B in accumulation kExact or kFp32Truncate
 // (exact fp64 block sums, matmul_dense_blocksum.cc); false for kFp32.
