@@ -207,8 +207,9 @@ TEST(MatmulQ8Kernel, BitExactVsReferenceOnEveryTarget) {
 }
 
 // The kernel runs register tiles of several activation rows per pass over a
-// weight panel, with smaller tiles for the rest of M: every M from 1 to 9 and
-// 17 (each tile remainder, alone and after full tiles), with N odd (a partial
+// weight panel (kRows = 6 in matmul_q8.cc), with smaller tiles for the rest of M:
+// every M from 1 to 13 and 17 (each remainder 1..5 alone and after full tiles
+// of 4 or 6 rows), with N odd (a partial
 // 8-column panel) and K not a multiple of 64 (zero-padded tail unit), on every
 // target and 1 and 2 threads. Each row has its own random activations and a
 // NaN block in a different unit, so outputs written to another row's place,
@@ -218,7 +219,7 @@ TEST(MatmulQ8Kernel, EveryRowTileRemainderBitExact) {
     uint64_t seed = 4000;
     for (const int64_t n : {13, 1}) {
       for (const int64_t k : {200, 65}) {
-        for (const int64_t m : {1, 2, 3, 4, 5, 6, 7, 8, 9, 17}) {
+        for (const int64_t m : {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 17}) {
           const Packed w = random_hif4_units({n, k}, 1, ++seed, 0.02);
           std::vector<float> a = random_floats(static_cast<size_t>(m * k), ++seed, 4);
           const int64_t units = (k + 63) / 64;

@@ -37,10 +37,9 @@
 namespace hifloat::kernels {
 
 constexpr int kCols = 8;  // output columns per panel (one fp32 vector)
-#ifndef HIFLOAT_Q8_ROWS
-#define HIFLOAT_Q8_ROWS 4
-#endif
-constexpr int kRows = HIFLOAT_Q8_ROWS;  // activation rows per register tile
+// Activation rows per register tile: each decoded weight unit serves this many
+// rows (6 measured ~7% faster than 4 at M ≥ 16 on AVX2 and AVX-512, Zen 4).
+constexpr int kRows = 6;
 constexpr int kWeightBias = 8;  // ±q + 8 ∈ [1, 15] is vpmaddubsw's unsigned operand
 
 // Quantised rows of A in the kernel's layout.
