@@ -206,6 +206,67 @@ TEST(MatmulQ8Kernel, BitExactVsReferenceOnEveryTarget) {
   });
 }
 
+// The kernel runs register tiles of several activation rows per pass over a
+// weight panel (kRows = 6 in matmul_q8.cc), with smaller tiles for the rest of M:
+// every M from 1 to 13 and 17 (each remainder 1..5 alone and after full tiles
+// of 4 or 6 rows), with N odd (a partial
+// 8-column panel) and K not a multiple of 64 (zero-padded tail unit), on every
+// target and 1 and 2 threads. Each row has its own random activations and a
+// NaN block in a different unit, so outputs written to another row's place,
+// or a row paired with another row's weights or scales, change bits.
+TEST(MatmulQ8Kernel, EveryRowTileRemainderBitExact) {
+  for_each_target([](int64_t) {
+    uint64_t seed = 4000;
+    for (const int64_t n : {13, 1}) {
+      for (const int64_t k : {200, 65}) {
+        for (const int64_t m : {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 17}) {
+          const Packed w = random_hif4_units({n, k}, 1, ++seed, 0.02);
+          std::vector<float> a = random_floats(static_cast<size_t>(m * k), ++seed, 4);
+          const int64_t units = (k + 63) / 64;
+          for (int64_t i = 0; i < m; i += 3) a[static_cast<size_t>(i * k + (i / 3 % units) * 64)] = kNaN;
+          auto run = [&](bool ref, int threads) {
+            std::vector<float> c(static_cast<size_t>(m * n), -7.0f);
+            MatmulOptions opt;
+            opt.reference = ref;
+            opt.threads = threads;
+            linear_q8(a.data(), m, k, w, c.data(), opt);
+            return c;
+          };
+          const std::vector<float> want = run(true, 1);
+          for (int threads : {1, 2})
+            EXPECT_TRUE(same_bits(run(false, threads), want)) << m << "x" << n << "x" << k << " threads " << threads;
+        }
+      }
+    }
+  });
+}
+
+// The int16 sums at their limits: q = ±127 everywhere (every block's amax is
+// hit by all its values) against weights of magnitude 7 with every b4 / b8
+// flag set (|w| = 28), in all four sign patterns, for a full tile of rows.
+TEST(MatmulQ8Kernel, LargestUnitSumsBitExact) {
+  const int64_t m = 5, n = 9, k = 128;
+  Packed w = random_hif4_units({n, k}, 1, 17);
+  for (int64_t j = 0; j < n; ++j)
+    for (int64_t u = 0; u < 2; ++u) {
+      uint8_t* unit = w.data.data() + (j * 2 + u) * 36;
+      unit[1] = unit[2] = unit[3] = 0xFF;                                  // all shifts: w = ±7·4
+      const uint8_t code = (j % 3 == 0) ? 0x77 : (j % 3 == 1) ? 0xFF : 0x7F;  // +7,+7 / −7,−7 / +7,−7 (low, high)
+      std::fill_n(unit + 4, 32, code);
+    }
+  std::vector<float> a(static_cast<size_t>(m * k));
+  for (size_t i = 0; i < a.size(); ++i) a[i] = (i / k) % 2 ? -3.0f : 3.0f;  // rows of all +3 or all −3
+  for (size_t i = 0; i < static_cast<size_t>(k); i += 2) a[2 * k + i] = -3.0f;  // row 2 alternates
+  for_each_target([&](int64_t) {
+    std::vector<float> want(static_cast<size_t>(m * n)), got(want.size());
+    MatmulOptions ref;
+    ref.reference = true;
+    linear_q8(a.data(), m, k, w, want.data(), ref);
+    linear_q8(a.data(), m, k, w, got.data());
+    EXPECT_TRUE(same_bits(got, want));
+  });
+}
+
 TEST(MatmulQ8Kernel, Bf16ActivationsAreWidenedExactly) {
   const Dims s{3, 11, 150};
   const Packed w = random_hif4_units({s.n, s.k}, 1, 77);
