@@ -272,6 +272,8 @@ HWY_INLINE VF HalfWeights(hn::Vec<DU64> payload, const uint32_t* lut, const floa
   return hn::Mul(hn::BitCast(df, bits), hn::Load(df, pattern + 8 * h));  // exact
 }
 
+// Outputs of activation rows 0..M-1 for weight lines j0..j0+R-1, as the
+// AVX-512 form above: two accumulators (slots 0..7, 8..15) per row and line.
 template <int M, int R>
 HWY_INLINE void Lines(const GemvOperands& op, int64_t j0) {
   const DF df;
@@ -297,7 +299,6 @@ HWY_INLINE void Lines(const GemvOperands& op, int64_t j0) {
       meta[r] = Meta(lines[r] + 36 * u);
       lut[r] = luts.v[meta[r] & 0xFF];
     }
-
     for (int t = 0; t < 4; ++t) {
       const float* a = op.a + 64 * u + 16 * t;
       for (int r = 0; r < R; ++r) {
