@@ -14,6 +14,7 @@
 #include "bench_data.h"
 #include "hifloat/codec.h"
 #include "hifloat/matmul.h"
+#include "kernels/targets.h"
 
 #ifdef HIFLOAT_HAVE_OPENBLAS
 #include <cblas.h>
@@ -41,6 +42,27 @@ void BM_GemvHif4(benchmark::State& st) {
   st.SetBytesProcessed(static_cast<int64_t>(st.iterations() * w.data.size()));
 }
 BENCHMARK(BM_GemvHif4)->Args({4096, 4096, 1})->Args({4096, 4096, 2})->Args({11008, 4096, 1})->Args({11008, 4096, 2})
+    ->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+// The same GEMV with dispatch pinned to Highway's AVX2 target (CPUs without
+// AVX-512: Intel client parts, AMD Zen 2/3). Compare with OpenBLAS sgemv on
+// its AVX2 kernels: run the process with OPENBLAS_CORETYPE=Haswell.
+// args: N, K, threads
+void BM_GemvHif4Avx2(benchmark::State& st) {
+  int64_t avx2 = -1;
+  for (int64_t t : hifloat::kernels::available_targets())
+    if (hifloat::kernels::target_name(t) == "AVX2") avx2 = t;
+  if (avx2 < 0) {
+    st.SkipWithError("this CPU has no AVX2 target");
+    for (auto _ : st) {
+    }
+    return;
+  }
+  const hifloat::kernels::ScopedTarget pin(avx2);
+  st.SetLabel(hifloat::kernels::target_name(hifloat::kernels::active_target()));
+  BM_GemvHif4(st);
+}
+BENCHMARK(BM_GemvHif4Avx2)->Args({4096, 4096, 1})->Args({4096, 4096, 2})->Args({11008, 4096, 1})->Args({11008, 4096, 2})
     ->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 // Small batches (M rows of activations) on the same kernel: args M, N, K, threads.
