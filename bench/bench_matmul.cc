@@ -79,7 +79,7 @@ void BM_GemvHif4Batch(benchmark::State& st) {
   }
   st.SetBytesProcessed(static_cast<int64_t>(st.iterations() * w.data.size()));
 }
-BENCHMARK(BM_GemvHif4Batch)->Args({4, 4096, 4096, 1})->Args({8, 4096, 4096, 1})->Args({16, 4096, 4096, 1})->Args({17, 4096, 4096, 1})
+BENCHMARK(BM_GemvHif4Batch)->Args({4, 4096, 4096, 1})->Args({8, 4096, 4096, 1})->Args({16, 4096, 4096, 1})->Args({17, 4096, 4096, 1})->Args({64, 4096, 4096, 1})->Args({256, 4096, 4096, 1})->Args({1024, 4096, 4096, 1})->Args({2048, 2048, 2048, 1})
     ->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 void BM_MemcpyPackedBytes(benchmark::State& st) {

@@ -1,8 +1,8 @@
-// The few-row HiF4 weight kernel (src/kernels/gemv_hif4.cc, M ≤ 16) and its
+// The few-row HiF4 weight kernel (src/kernels/gemv_hif4.cc, M ≤ 512) and its
 // neighbours against the scalar reference of docs/matmul.md §2.2, bit for bit:
 // every compiled SIMD target (the kernel itself on AVX2, AVX3 and AVX3_DL,
-// checked below; the panel-decoding fallback elsewhere), M = 1..17 (17 takes
-// the GEMM path), K with tails inside a 16-value chunk
+// checked below; the panel-decoding fallback elsewhere), M = 1..17 and around
+// the bound (512 still here, 513 takes the GEMM path), K with tails inside a 16-value chunk
 // and inside a unit, N not a multiple of the 4-line pass nor of the 64-line
 // block threads take, NaN units, every scale code (the kernel's per-code
 // tables), extreme scales, non-finite / huge / subnormal activations, nonzero
@@ -87,7 +87,7 @@ TEST(GemvHif4, KernelRunsOnAvx2AndAvx512) {
     const int64_t k = 130, n = 9;
     const Packed w = random_hif4_units({n, k}, 1, 31, 0.1);
     const PackedLines lines = view_lines(w, 1, "W");
-    for (int64_t m : {1, 16}) {
+    for (int64_t m : {1, 16, 512}) {
       const auto a = special_activations(m, k, 32, true);
       std::vector<float> want(static_cast<size_t>(m * n));
       reference_matmul(a.data(), m, lines, Accumulation::kFp32, want.data());
@@ -116,6 +116,21 @@ TEST(GemvHif4, RandomShapesMatchReference) {
           const auto a = special_activations(m, k, ++seed, false);
           expect_matches_reference(a, m, k, w, linear_form, "plain");
         }
+  });
+}
+
+// M on both sides of kGemvMaxRows (512: this kernel; 513: the lane-major GEMM),
+// which must agree with each other through the reference.
+TEST(GemvHif4, RowsAroundTheGemmBoundMatchReference) {
+  for_each_target([](int64_t) {
+    uint64_t seed = 700;
+    for (int64_t m : {61, 512, 513})
+      for (int64_t n : {5, 66}) {
+        const int64_t k = 70;
+        const Packed w = random_hif4_units({n, k}, 1, ++seed, 0.02);
+        const auto a = special_activations(m, k, ++seed, true);
+        expect_matches_reference(a, m, k, w, true, "rows");
+      }
   });
 }
 

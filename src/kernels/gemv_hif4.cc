@@ -1,4 +1,4 @@
-// Few rows of fp32 activations (M ≤ 16: GEMV and small batches) × packed HiF4
+// Few rows of fp32 activations (M ≤ 512: GEMV and batches) × packed HiF4
 // weights, accumulation kFp32 (docs/matmul.md §2.2): 16 FMA lanes along K with
 // the exactly formed weight ŵ, then the halving tree. The weights are decoded
 // in registers and never stored; each weight line is read once per group of
@@ -61,11 +61,13 @@
 #define HIFLOAT_GEMV_HIF4_ONCE
 namespace hifloat::kernels {
 
-// Activation rows handled here, up to 4 per pass over the weights. Measured
-// on Zen 4 (docs/performance.md): 4 rows per pass run at ~75 GFLOP/s, and at
-// M = 16 this path still takes half the time of the panel-decoding GEMM of
-// matmul_dense.cc; revisit the bound when that GEMM gets faster.
-constexpr int64_t kGemvMaxRows = 16;
+// Activation rows handled here, up to 4 per pass over a block of weight lines
+// (which stays in L2 for the next rows). Its time grows linearly with M
+// (~0.42 ms per row at 4096×4096, Zen 4, 1 thread), while the lane-major GEMM
+// of matmul_dense_gemm.cc first decodes and packs all weights (~63 ms there)
+// and then costs ~0.31 ms per row; the two meet near M ≈ 500 for square
+// shapes from 2048 to 4096 (docs/performance.md), so this path takes M ≤ 512.
+constexpr int64_t kGemvMaxRows = 512;
 
 // Weight lines per unit of work handed to a thread (a multiple of the 4-line pass).
 constexpr int64_t kGemvBlockLines = 64;

@@ -13,7 +13,7 @@ namespace hifloat::kernels {
 // Dense fp32 A (m×k) × packed lines B, accumulation kFp32 (16-lane FMA rule).
 bool matmul_dense_fp32(const float* a, int64_t m, const PackedLines& b, float* c, int threads);
 
-// Dense fp32 A with 1 ≤ m ≤ 16 rows × HiF4 lines, kFp32, decoding in registers
+// Dense fp32 A with 1 ≤ m ≤ 512 rows × HiF4 lines, kFp32, decoding in registers
 // (gemv_hif4.cc); false where the target or operands have no such path.
 bool gemv_hif4(const float* a, int64_t m, const PackedLines& w, float* c, int threads);
 // The same for m ≥ kGemmMinRows: lane-major packed outer-product GEMM
