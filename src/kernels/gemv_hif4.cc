@@ -156,6 +156,22 @@ struct GemvOperands {
   float* c;             // m×n, row stride n
 };
 
+// The R weight lines j0.. of one pass, and the lines R on that the pass
+// prefetches: that keeps DRAM busy when the weights do not fit in the caches
+// (the last pass re-touches its own lines).
+template <int R>
+struct GemvPassLines {
+  const uint8_t* line[R];
+  const uint8_t* next[R];
+  GemvPassLines(const GemvOperands& op, int64_t j0) {
+    const size_t line_bytes = static_cast<size_t>(op.units) * 36;
+    for (int r = 0; r < R; ++r) {
+      line[r] = op.w + static_cast<size_t>(j0 + r) * line_bytes;
+      next[r] = j0 + R + r < op.n ? line[r] + R * line_bytes : line[r];
+    }
+  }
+};
+
 }  // namespace hifloat::kernels
 #endif  // HIFLOAT_GEMV_HIF4_ONCE
 
@@ -203,15 +219,9 @@ HWY_INLINE void Lines(const GemvOperands& op, int64_t j0) {
   const DF df;
   const auto& luts = gemv_unit_luts();
   const auto& patterns = gemv_shift_patterns();
-  const size_t line_bytes = static_cast<size_t>(op.units) * 36;
-  const uint8_t* lines[R];
-  // Prefetching the lines of the next pass (R lines on) keeps DRAM busy when
-  // the weights do not fit in the caches; the last pass re-touches its own.
-  const uint8_t* next[R];
-  for (int r = 0; r < R; ++r) {
-    lines[r] = op.w + static_cast<size_t>(j0 + r) * line_bytes;
-    next[r] = j0 + R + r < op.n ? lines[r] + R * line_bytes : lines[r];
-  }
+  const GemvPassLines<R> pass(op, j0);
+  const auto& lines = pass.line;
+  const auto& next = pass.next;
   VF acc[M][R];
   for (int i = 0; i < M; ++i)
     for (int r = 0; r < R; ++r) acc[i][r] = hn::Zero(df);
@@ -282,13 +292,9 @@ HWY_INLINE void Lines(const GemvOperands& op, int64_t j0) {
   const DU64 du64;
   const auto& luts = gemv_unit_luts_avx2();
   const auto& patterns = gemv_shift_patterns();
-  const size_t line_bytes = static_cast<size_t>(op.units) * 36;
-  const uint8_t* lines[R];
-  const uint8_t* next[R];
-  for (int r = 0; r < R; ++r) {
-    lines[r] = op.w + static_cast<size_t>(j0 + r) * line_bytes;
-    next[r] = j0 + R + r < op.n ? lines[r] + R * line_bytes : lines[r];
-  }
+  const GemvPassLines<R> pass(op, j0);
+  const auto& lines = pass.line;
+  const auto& next = pass.next;
   VF acc[M][R][2];
   for (int i = 0; i < M; ++i)
     for (int r = 0; r < R; ++r) acc[i][r][0] = acc[i][r][1] = hn::Zero(df);
