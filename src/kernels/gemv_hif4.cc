@@ -137,15 +137,8 @@ inline const GemvUnitLutsAvx2& gemv_unit_luts_avx2() {
   return t;
 }
 
-// The output from the 16 lane sums s_j stored in slot order: the halving
-// tree of §2.2.
-inline float LaneTree(const float* slots) {
-  float s[16];
-  for (int j = 0; j < 16; ++j) s[j] = slots[gemv_slot(j)];
-  for (int width = 8; width >= 1; width /= 2)
-    for (int j = 0; j < width; ++j) s[j] = s[j] + s[j + width];
-  return s[0];
-}
+// The output from the 16 lane sums stored in slot order: the halving tree of §2.2.
+inline float LaneTree(const float* slots) { return lane_tree_of<gemv_slot>(slots); }
 
 // The operands as the kernel reads them.
 struct GemvOperands {

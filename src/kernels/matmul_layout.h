@@ -17,14 +17,18 @@ namespace hifloat::kernels {
 
 constexpr int sigma(int j) { return (j & 1) ? 8 + (j >> 1) : (j >> 1); }
 
-// Halving tree of docs/matmul.md §2.2 over 16 lane sums stored in sigma order.
-inline float lane_tree(const float* s_sigma) {
+// Halving tree of docs/matmul.md §2.2 over 16 lane sums, lane j stored at
+// position SlotOf(j) (each kernel keeps its lanes in its own order).
+template <int (*SlotOf)(int)>
+inline float lane_tree_of(const float* stored) {
   float s[16];
-  for (int j = 0; j < 16; ++j) s[j] = s_sigma[sigma(j)];
+  for (int j = 0; j < 16; ++j) s[j] = stored[SlotOf(j)];
   for (int width = 8; width >= 1; width /= 2)
     for (int j = 0; j < width; ++j) s[j] = s[j] + s[j + width];
   return s[0];
 }
+// The same over lane sums stored in sigma order.
+inline float lane_tree(const float* s_sigma) { return lane_tree_of<sigma>(s_sigma); }
 
 // 2^(b8 + b4) for the 16 elements of HiF4 chunk t in sigma order, indexed by
 // the chunk's four b4 flags (bits 0..3) and two b8 flags (bits 4..5).
