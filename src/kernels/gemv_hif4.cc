@@ -180,6 +180,10 @@ HWY_INLINE uint32_t Meta(const uint8_t* unit) {
   return meta;
 }
 
+// Activation rows per pass over the weights on both targets (the switch in
+// LinesAllRows); LinesPerPass gives the weight lines of the register tile.
+constexpr int64_t kRowsPerPass = 4;
+
 // The chunk's 8 payload bytes broadcast to every 64-bit lane.
 template <class DU64>
 HWY_INLINE hn::Vec<DU64> BroadcastPayload(DU64 du64, const uint8_t* payload8) {
@@ -193,9 +197,6 @@ HWY_INLINE hn::Vec<DU64> BroadcastPayload(DU64 du64, const uint8_t* payload8) {
 using DF = hn::Full512<float>;
 using VF = hn::Vec<DF>;
 using DU64 = hn::Full512<uint64_t>;
-
-// Activation rows per pass over the weights (register tile: 4 rows × 4 lines).
-constexpr int64_t kRowsPerPass = 4;
 
 // The 16 values ±q·S/4 of one chunk (before 2^sh), slot order.
 HWY_INLINE VF ChunkMagnitudes(const uint8_t* payload8, VF lut) {
@@ -252,10 +253,6 @@ using DF = hn::Full256<float>;
 using VF = hn::Vec<DF>;
 using DU64 = hn::Full256<uint64_t>;
 using DI = hn::Full256<int32_t>;
-
-// Activation rows per pass over the weights (LinesPerPass below gives the
-// lines of the register tile).
-constexpr int64_t kRowsPerPass = 4;
 
 // ŵ of one half of a chunk: slots 8h..8h+7 of the 16 (tau order), i.e. lanes
 // i and 8+i for i = 4h..4h+3. Steps (all exact, see the file comment):
@@ -355,7 +352,7 @@ void LinesRange(const GemvOperands& op, int64_t j0, int64_t j1) {
 // Weight lines [j0, j1) for every activation row, in groups of up to
 // kRowsPerPass rows (register tile), each group one pass over the lines.
 void LinesAllRows(const GemvOperands& op, int64_t j0, int64_t j1) {
-  static_assert(kRowsPerPass == 4);
+  static_assert(kRowsPerPass == 4, "the switch below covers 1..4 rows");
   for (int64_t i0 = 0; i0 < op.m; i0 += kRowsPerPass) {
     GemvOperands g = op;
     g.a = op.a + i0 * op.units * 64;

@@ -5,6 +5,7 @@
 // ±127 — so the codes and scales are identical. The scalar loop costs ~10
 // cycles a value (a division and two clamps the compiler does not vectorise),
 // which at M = 1 and N in the hundreds is a large share of a q8 GEMV.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -34,14 +35,13 @@ HWY_INLINE void QuantizeBlock(const float* a, int8_t* q, float* d) {
     amax = hn::Max(amax, hn::Abs(x));
     nonfinite = hn::Or(nonfinite, hn::Not(hn::IsFinite(x)));
   }
-  const float block_amax = hn::GetLane(hn::MaxOfLanes(df, amax));
-  const float db = block_amax / 127.0f;
-  if (!hn::AllFalse(df, nonfinite) || db == 0.0f) {
-    *d = hn::AllFalse(df, nonfinite) ? db : std::numeric_limits<float>::quiet_NaN();
-    for (size_t i = 0; i < kQ8Block; ++i) q[i] = 0;
+  const float db = hn::GetLane(hn::MaxOfLanes(df, amax)) / 127.0f;
+  const bool finite = hn::AllFalse(df, nonfinite);
+  *d = finite ? db : std::numeric_limits<float>::quiet_NaN();
+  if (!finite || db == 0.0f) {
+    std::fill_n(q, kQ8Block, int8_t{0});
     return;
   }
-  *d = db;
   const auto vd = hn::Set(df, db);
   const auto lim = hn::Set(df, 127.0f);
   for (size_t i = 0; i < kQ8Block; i += N) {
