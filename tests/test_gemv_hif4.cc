@@ -11,6 +11,7 @@
 
 #include <bit>
 #include <cmath>
+#include <initializer_list>
 #include <limits>
 #include <random>
 #include <vector>
@@ -52,29 +53,27 @@ std::vector<float> special_activations(int64_t m, int64_t k, uint64_t seed, bool
   return a;
 }
 
-std::vector<float> run(const std::vector<float>& a, int64_t m, int64_t k, const Packed& w, bool linear_form,
-                       bool reference, int threads) {
-  const int64_t n = linear_form ? w.shape[0] : w.shape[1];
-  std::vector<float> c(static_cast<size_t>(m * n), -7.0f);
-  MatmulOptions opt;
-  opt.reference = reference;
-  opt.threads = threads;
-  if (linear_form) {
-    linear(a.data(), m, k, w, c.data(), opt);
-  } else {
-    matmul(a.data(), m, k, w, c.data(), opt);
-  }
-  return c;
-}
-
 void expect_matches_reference(const std::vector<float>& a, int64_t m, int64_t k, const Packed& w, bool linear_form,
                               const char* what) {
-  const auto want = run(a, m, k, w, linear_form, true, 1);
+  const int64_t n = linear_form ? w.shape[0] : w.shape[1];
+  const testing::Shape3 shape{m, n, k};
+  const auto want = testing::dense_product(a, shape, w, linear_form, Accumulation::kFp32, true, 1);
   for (int threads : {1, 2, 3}) {
-    EXPECT_TRUE(same_bits(run(a, m, k, w, linear_form, false, threads), want))
-        << what << " m=" << m << " k=" << k << " n=" << (linear_form ? w.shape[0] : w.shape[1])
-        << " linear=" << linear_form << " threads=" << threads;
+    EXPECT_TRUE(same_bits(testing::dense_product(a, shape, w, linear_form, Accumulation::kFp32, false, threads), want))
+        << what << " m=" << m << " k=" << k << " n=" << n << " linear=" << linear_form << " threads=" << threads;
   }
+}
+
+// Linear-form (N, K) weights for every M × N of the lists at one K, with
+// special activations: the shape sweeps of the tests below.
+void expect_shapes_match_reference(std::initializer_list<int64_t> ms, std::initializer_list<int64_t> ns, int64_t k,
+                                   uint64_t seed, const char* what) {
+  for (int64_t m : ms)
+    for (int64_t n : ns) {
+      const Packed w = random_hif4_units({n, k}, 1, ++seed, 0.02);
+      const auto a = special_activations(m, k, ++seed, true);
+      expect_matches_reference(a, m, k, w, true, what);
+    }
 }
 
 // The kernel must really run where it is compiled (x86 AVX2 and AVX-512),
@@ -122,31 +121,13 @@ TEST(GemvHif4, RandomShapesMatchReference) {
 // M on both sides of kGemvMaxRows (512: this kernel; 513: the lane-major GEMM),
 // which must agree with each other through the reference.
 TEST(GemvHif4, RowsAroundTheGemmBoundMatchReference) {
-  for_each_target([](int64_t) {
-    uint64_t seed = 700;
-    for (int64_t m : {61, 512, 513})
-      for (int64_t n : {5, 66}) {
-        const int64_t k = 70;
-        const Packed w = random_hif4_units({n, k}, 1, ++seed, 0.02);
-        const auto a = special_activations(m, k, ++seed, true);
-        expect_matches_reference(a, m, k, w, true, "rows");
-      }
-  });
+  for_each_target([](int64_t) { expect_shapes_match_reference({61, 512, 513}, {5, 66}, 70, 700, "rows"); });
 }
 
 // N over several 64-line blocks (the unit of work a thread takes), not a
 // multiple of 64 or of 4, with M over one and several 4-row groups.
 TEST(GemvHif4, ManyLineBlocksMatchReference) {
-  for_each_target([](int64_t) {
-    uint64_t seed = 900;
-    for (int64_t m : {1, 3, 6})
-      for (int64_t n : {64, 65, 130, 197}) {
-        const int64_t k = 96;
-        const Packed w = random_hif4_units({n, k}, 1, ++seed, 0.02);
-        const auto a = special_activations(m, k, ++seed, true);
-        expect_matches_reference(a, m, k, w, true, "blocks");
-      }
-  });
+  for_each_target([](int64_t) { expect_shapes_match_reference({1, 3, 6}, {64, 65, 130, 197}, 96, 900, "blocks"); });
 }
 
 TEST(GemvHif4, SpecialActivationsAndExtremeScales) {
