@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "bench_data.h"
+#include "tsc_clock.h"
 #include "hifloat/matmul.h"
 
 namespace {
@@ -21,25 +22,12 @@ namespace {
 using hifloat::Packed;
 using hifloat::bench::gaussian;
 using hifloat::bench::random_hif4_weights;
+using hifloat::bench::tsc_per_ns;
 
 double thread_ns() {
   timespec t{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
   return static_cast<double>(t.tv_sec) * 1e9 + static_cast<double>(t.tv_nsec);
-}
-
-// TSC ticks per nanosecond, calibrated once against CLOCK_MONOTONIC.
-double tsc_per_ns() {
-  static const double rate = [] {
-    timespec a{}, b{};
-    clock_gettime(CLOCK_MONOTONIC, &a);
-    const uint64_t t0 = __rdtsc();
-    do clock_gettime(CLOCK_MONOTONIC, &b);
-    while ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec) < 5e7);
-    const double ns = static_cast<double>(b.tv_sec - a.tv_sec) * 1e9 + static_cast<double>(b.tv_nsec - a.tv_nsec);
-    return static_cast<double>(__rdtsc() - t0) / ns;
-  }();
-  return rate;
 }
 
 // args: M, N, K, threads, int8 activations (1) or fp32 (0)

@@ -9,15 +9,14 @@
 // 32 multiply-adds, the ratio ggml / hifloat (> 1: hifloat faster), and the
 // relative error of each output against the float64 product of the
 // unquantised operands (a sanity check that both computed the product).
-#include <x86intrin.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <random>
 #include <vector>
 
+#include "../bench_data.h"
+#include "../tsc_clock.h"
 #include "ggml-cpu.h"
 #include "ggml.h"
 #include "hifloat/codec.h"
@@ -26,22 +25,7 @@
 
 namespace {
 
-std::vector<float> gaussian(size_t n, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<float> g(0, 1);
-  std::vector<float> v(n);
-  for (auto& x : v) x = g(rng);
-  return v;
-}
-
-double tsc_per_ns() {
-  const auto t0 = std::chrono::steady_clock::now();
-  const uint64_t c0 = __rdtsc();
-  while (std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(50)) {
-  }
-  const double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
-  return static_cast<double>(__rdtsc() - c0) / ns;
-}
+using hifloat::bench::gaussian;
 
 // Mean ns per call over one round of `calls_per_round` calls.
 template <typename Fn>
@@ -117,7 +101,7 @@ void compare(int64_t n, int64_t k, double tsc) {
 
 int main() {
   ggml_cpu_init();
-  const double tsc = tsc_per_ns();
+  const double tsc = hifloat::bench::tsc_per_ns();
   std::printf("M = 1, 1 thread; TSC %.2f GHz; times are medians of 15 interleaved rounds\n", tsc);
   std::printf("%15s  %32s   %20s   %15s   %20s\n", "N x K", "us per call: ggml  hif4-q8  hif4-f32",
               "TSC/32: ggml q8 f32", "ggml/q8 ggml/f32", "rel err: ggml q8 f32");
