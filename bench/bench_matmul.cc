@@ -79,7 +79,7 @@ void BM_GemvHif4Batch(benchmark::State& st) {
   }
   st.SetBytesProcessed(static_cast<int64_t>(st.iterations() * w.data.size()));
 }
-BENCHMARK(BM_GemvHif4Batch)->Args({4, 4096, 4096, 1})->Args({8, 4096, 4096, 1})->Args({16, 4096, 4096, 1})->Args({17, 4096, 4096, 1})->Args({64, 4096, 4096, 1})->Args({256, 4096, 4096, 1})->Args({1024, 4096, 4096, 1})->Args({2048, 2048, 2048, 1})
+BENCHMARK(BM_GemvHif4Batch)->Args({4, 4096, 4096, 1})->Args({8, 4096, 4096, 1})->Args({16, 4096, 4096, 1})->Args({17, 4096, 4096, 1})->Args({64, 4096, 4096, 1})->Args({96, 4096, 4096, 1})->Args({128, 4096, 4096, 1})->Args({256, 4096, 4096, 1})->Args({1024, 4096, 4096, 1})->Args({2048, 2048, 2048, 1})
     ->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 void BM_MemcpyPackedBytes(benchmark::State& st) {
@@ -108,6 +108,33 @@ void BM_GemmHif4Dense(benchmark::State& st) {
   st.counters["GFLOPS"] = benchmark::Counter(2.0 * s * s * s, benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK(BM_GemmHif4Dense)->Args({512, 1})->Args({1024, 1})->Args({2048, 1})->Args({2048, 2})->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Dense fp32 activations × 4096×4096 weights of each format quantised from
+// Gaussian floats, accumulation fp32: the panel path (M < 8, or the GEMV
+// kernel for hif4), the lane-major GEMM (M ≥ 8, weights decoded and packed
+// per call). args: format index (kWeightFormats), M, threads.
+const char* const kWeightFormats[] = {"hif4", "hif8", "nvfp4", "mxfp4", "mxfp8_e4m3", "int4", "int8", "fp8_e4m3"};
+
+void BM_DenseWeightFormats(benchmark::State& st) {
+  const char* format = kWeightFormats[st.range(0)];
+  const int64_t m = st.range(1), n = 4096, k = 4096;
+  const auto x = gaussian(static_cast<size_t>(n * k), 21);
+  const Packed w = hifloat::encode(hifloat::parse_format(format), x.data(), {n, k}, 1);
+  const auto a = gaussian(static_cast<size_t>(m * k), 22);
+  std::vector<float> c(static_cast<size_t>(m * n));
+  hifloat::MatmulOptions opt;
+  opt.threads = static_cast<int>(st.range(2));
+  st.SetLabel(format);
+  for (auto _ : st) {
+    hifloat::linear(a.data(), m, k, w, c.data(), opt);
+    benchmark::DoNotOptimize(c.data());
+  }
+  st.counters["weights/s"] = benchmark::Counter(static_cast<double>(n * k), benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_DenseWeightFormats)
+    ->ArgsProduct({{0, 1, 2, 3, 4, 5, 6, 7}, {1, 16, 64}, {1}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 void BM_GemmHif4Packed(benchmark::State& st) {
   const int64_t s = st.range(0);

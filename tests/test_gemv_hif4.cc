@@ -1,8 +1,8 @@
-// The few-row HiF4 weight kernel (src/kernels/gemv_hif4.cc, M ≤ 512) and its
+// The few-row HiF4 weight kernel (src/kernels/gemv_hif4.cc, M ≤ 96) and its
 // neighbours against the scalar reference of docs/matmul.md §2.2, bit for bit:
 // every compiled SIMD target (the kernel itself on AVX2, AVX3 and AVX3_DL,
 // checked below; the panel-decoding fallback elsewhere), M = 1..17 and around
-// the bound (512 still here, 513 takes the GEMM path), K with tails inside a 16-value chunk
+// the bound (96 still here, 97 and 512 take the GEMM path), K with tails inside a 16-value chunk
 // and inside a unit, N not a multiple of the 4-line pass nor of the 64-line
 // block threads take, NaN units, every scale code (the kernel's per-code
 // tables), extreme scales, non-finite / huge / subnormal activations, nonzero
@@ -86,7 +86,7 @@ TEST(GemvHif4, KernelRunsOnAvx2AndAvx512) {
     const int64_t k = 130, n = 9;
     const Packed w = random_hif4_units({n, k}, 1, 31, 0.1);
     const PackedLines lines = view_lines(w, 1, "W");
-    for (int64_t m : {1, 16, 512}) {
+    for (int64_t m : {int64_t{1}, int64_t{16}, kernels::kGemvMaxRows}) {
       const auto a = special_activations(m, k, 32, true);
       std::vector<float> want(static_cast<size_t>(m * n));
       reference_matmul(a.data(), m, lines, Accumulation::kFp32, want.data());
@@ -118,10 +118,10 @@ TEST(GemvHif4, RandomShapesMatchReference) {
   });
 }
 
-// M on both sides of kGemvMaxRows (512: this kernel; 513: the lane-major GEMM),
+// M on both sides of kGemvMaxRows (96: this kernel; 97, 512: the lane-major GEMM),
 // which must agree with each other through the reference.
 TEST(GemvHif4, RowsAroundTheGemmBoundMatchReference) {
-  for_each_target([](int64_t) { expect_shapes_match_reference({61, 512, 513}, {5, 66}, 70, 700, "rows"); });
+  for_each_target([](int64_t) { expect_shapes_match_reference({61, 96, 97, 512}, {5, 66}, 70, 700, "rows"); });
 }
 
 // N over several 64-line blocks (the unit of work a thread takes), not a

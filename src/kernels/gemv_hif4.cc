@@ -1,4 +1,4 @@
-// Few rows of fp32 activations (M ≤ 512: GEMV and batches) × packed HiF4
+// Few rows of fp32 activations (M ≤ 96: GEMV and batches) × packed HiF4
 // weights, accumulation kFp32 (docs/matmul.md §2.2): 16 FMA lanes along K with
 // the exactly formed weight ŵ, then the halving tree. The weights are decoded
 // in registers and never stored; each weight line is read once per group of
@@ -60,14 +60,6 @@
 #ifndef HIFLOAT_GEMV_HIF4_ONCE
 #define HIFLOAT_GEMV_HIF4_ONCE
 namespace hifloat::kernels {
-
-// Activation rows handled here, up to 4 per pass over a block of weight lines
-// (which stays in L2 for the next rows). Its time grows linearly with M
-// (~0.42 ms per row at 4096×4096, Zen 4, 1 thread), while the lane-major GEMM
-// of matmul_dense_gemm.cc first decodes and packs all weights (~63 ms there)
-// and then costs ~0.31 ms per row; the two meet near M ≈ 500 for square
-// shapes from 2048 to 4096 (docs/performance.md), so this path takes M ≤ 512.
-constexpr int64_t kGemvMaxRows = 512;
 
 // Weight lines per unit of work handed to a thread (a multiple of the 4-line pass).
 constexpr int64_t kGemvBlockLines = 64;

@@ -9,7 +9,6 @@
 #include <cstring>
 #include <vector>
 
-#include "hifloat/hif8.h"
 #include "kernels/matmul_kernels.h"
 #include "kernels/matmul_layout.h"
 #include "kernels/parallel_for.h"
@@ -245,16 +244,11 @@ void to_sigma(const float* in, int64_t valid, float* out) {
 
 void decode_lines(const PackedLines& b, int64_t row, int64_t count, float* out, int64_t ld) {
   const int64_t k = b.k;
-  std::vector<float> natural(static_cast<size_t>(k));
-  for (int64_t r = 0; r < count; ++r) {
-    if (b.packed->format.name == "hif8" && !b.k_major) {
-      const uint8_t* codes = b.packed->data.data() + (row + r) * k;
-      for (int64_t i = 0; i < k; ++i) natural[i] = hif8_decode(codes[i]);
-    } else {
-      b.decode_row(row + r, natural.data());
-    }
-    for (int64_t c0 = 0; c0 < k; c0 += 16) to_sigma(natural.data() + c0, std::min<int64_t>(16, k - c0), out + r * ld + c0);
-  }
+  std::vector<float> natural(static_cast<size_t>(count * k));
+  decode_lines_natural(b, row, count, natural.data(), k);
+  for (int64_t r = 0; r < count; ++r)
+    for (int64_t c0 = 0; c0 < k; c0 += 16)
+      to_sigma(natural.data() + r * k + c0, std::min<int64_t>(16, k - c0), out + r * ld + c0);
 }
 
 bool matmul_dense_fp32(const float* a, int64_t m, const PackedLines& b, float* c, int threads) {

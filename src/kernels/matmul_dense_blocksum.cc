@@ -357,16 +357,13 @@ bool DenseBlockSum(const float* a, int64_t m, const PackedLines* b, Accumulation
       std::vector<Bounds> w_merged(static_cast<size_t>((nc / kNR) * blocks));
       std::vector<Bounds> w_cols(static_cast<size_t>(nc * blocks));
       const auto slow = std::make_unique<SlowSums>();
-      std::vector<float> line(static_cast<size_t>(k));
+      std::vector<float> lines(static_cast<size_t>(nc * k));
       for (int64_t j0 = n0; j0 < n1; j0 += nc) {
         const int64_t nb = std::min(nc, n1 - j0);
+        decode_lines_natural(*b, j0, nb, lines.data(), k);
         PackPanels(
-            nb, kNR, k, op,
-            [&](int64_t r, float* buf) {
-              decode_line_natural(*b, j0 + r, buf);
-              return static_cast<const float*>(buf);
-            },
-            line.data(), wp.get(), w_merged.data(), w_cols.data());
+            nb, kNR, k, op, [&](int64_t r, float*) { return static_cast<const float*>(lines.data() + r * k); },
+            nullptr, wp.get(), w_merged.data(), w_cols.data());
         const int64_t w_panels = (nb + kNR - 1) / kNR;
         for (int64_t p = 0; p < a_panels; ++p) {
           for (int64_t q = 0; q < w_panels; ++q) {

@@ -20,64 +20,12 @@
 // every A panel against them; an A panel (MR·Kp floats) stays in L2 across
 // the NC/NR weight panels.
 #include <algorithm>
-#include <array>
-#include <cstring>
-#include <string>
 #include <vector>
 
-#include "hifloat/hif8.h"
 #include "kernels/matmul_kernels.h"
 #include "kernels/matmul_layout.h"
 #include "hwy/aligned_allocator.h"
 #include "kernels/parallel_for.h"
-
-#ifndef HIFLOAT_MATMUL_DENSE_GEMM_ONCE
-#define HIFLOAT_MATMUL_DENSE_GEMM_ONCE
-namespace hifloat::kernels {
-
-// Line `row` of b (k values along K, natural order) to fp32. HiF4 and HiF8
-// use table decoders (same values as the reference decoders: every HiF4
-// element is ±q·2^sh·S/4 with each factor exact and the product ≤ 6
-// significant bits); other formats decode through their codec.
-void decode_line_natural(const PackedLines& b, int64_t row, float* out) {
-  const int64_t k = b.k;
-  const std::string& name = b.packed->format.name;
-  if (name == "hif4" && b.block_len == 64 && b.record_bytes == 36) {
-    const auto& s4 = hif4_quarter_scales();
-    for (int64_t u = 0; u < b.blocks_per_row; ++u) {
-      const uint8_t* unit = b.record(row, u);
-      const uint32_t meta = uint32_t{unit[0]} | (uint32_t{unit[1]} << 8) | (uint32_t{unit[2]} << 16) |
-                            (uint32_t{unit[3]} << 24);
-      const float s = s4[meta & 0xFF];
-      const int64_t n = std::min<int64_t>(64, k - 64 * u);
-      float* o = out + 64 * u;
-      for (int64_t i = 0; i < n; ++i) {
-        const int c = (unit[4 + i / 2] >> (4 * (i & 1))) & 15;
-        const int sh = static_cast<int>(((meta >> (8 + i / 8)) & 1) + ((meta >> (16 + i / 4)) & 1));
-        o[i] = kHif4SignedQ[c] * static_cast<float>(1 << sh) * s;
-      }
-    }
-    return;
-  }
-  if (name == "hif8" && b.elementwise) {
-    static const std::array<float, 256> table = [] {
-      std::array<float, 256> t{};
-      for (int c = 0; c < 256; ++c) t[c] = hif8_decode(static_cast<uint8_t>(c));
-      return t;
-    }();
-    const uint8_t* codes = b.packed->data.data() + b.header_bytes;
-    if (b.k_major) {
-      for (int64_t i = 0; i < k; ++i) out[i] = table[codes[i * b.rows + row]];
-    } else {
-      for (int64_t i = 0; i < k; ++i) out[i] = table[codes[row * k + i]];
-    }
-    return;
-  }
-  b.decode_row(row, out);
-}
-
-}  // namespace hifloat::kernels
-#endif
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/matmul_dense_gemm.cc"
@@ -157,6 +105,92 @@ void PackA(const float* a, int64_t m, int64_t k, int64_t kp, int64_t p0, int64_t
   }
 }
 
+// The kL×kL block src[i·lds + j] to dst[j·ldd + i] (i, j < kL): the 16×16
+// (AVX-512) and 8×8 (AVX2) float transposes by unpack / shuffle stages. Highway
+// 1.0.3 has no lane transpose, so these are raw intrinsics inside the target's
+// namespace, as in gemv_hif4.cc; other targets use the scalar loop of PackWPanel.
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+constexpr bool kHasTranspose = true;
+HWY_INLINE void TransposeBlock(const float* src, int64_t lds, float* dst, int64_t ldd) {
+  __m512 r[16], a[16], b[16];
+  for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(src + i * lds);
+  // a[2i] 128-bit block q = (r2i, r2i+1) at columns 4q, 4q+1; a[2i+1] at 4q+2, 4q+3.
+  for (int i = 0; i < 8; ++i) {
+    a[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    a[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  // b[4g+c] block q = column 4q+c of rows 4g..4g+3.
+  for (int g = 0; g < 4; ++g) {
+    b[4 * g + 0] = _mm512_shuffle_ps(a[4 * g], a[4 * g + 2], 0x44);
+    b[4 * g + 1] = _mm512_shuffle_ps(a[4 * g], a[4 * g + 2], 0xEE);
+    b[4 * g + 2] = _mm512_shuffle_ps(a[4 * g + 1], a[4 * g + 3], 0x44);
+    b[4 * g + 3] = _mm512_shuffle_ps(a[4 * g + 1], a[4 * g + 3], 0xEE);
+  }
+  // Column 4q+c gathers block q of b[c], b[4+c], b[8+c], b[12+c].
+  for (int c = 0; c < 4; ++c) {
+    const __m512 e0 = _mm512_shuffle_f32x4(b[c], b[4 + c], 0x44);       // b[c].0 b[c].1 b[4+c].0 b[4+c].1
+    const __m512 e1 = _mm512_shuffle_f32x4(b[8 + c], b[12 + c], 0x44);
+    const __m512 e2 = _mm512_shuffle_f32x4(b[c], b[4 + c], 0xEE);       // blocks 2, 3
+    const __m512 e3 = _mm512_shuffle_f32x4(b[8 + c], b[12 + c], 0xEE);
+    _mm512_storeu_ps(dst + (0 + c) * ldd, _mm512_shuffle_f32x4(e0, e1, 0x88));
+    _mm512_storeu_ps(dst + (4 + c) * ldd, _mm512_shuffle_f32x4(e0, e1, 0xDD));
+    _mm512_storeu_ps(dst + (8 + c) * ldd, _mm512_shuffle_f32x4(e2, e3, 0x88));
+    _mm512_storeu_ps(dst + (12 + c) * ldd, _mm512_shuffle_f32x4(e2, e3, 0xDD));
+  }
+}
+#elif HWY_ARCH_X86 && HWY_TARGET == HWY_AVX2
+constexpr bool kHasTranspose = true;
+HWY_INLINE void TransposeBlock(const float* src, int64_t lds, float* dst, int64_t ldd) {
+  __m256 r[8], a[8], b[8];
+  for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(src + i * lds);
+  for (int i = 0; i < 4; ++i) {
+    a[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    a[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  for (int g = 0; g < 2; ++g) {
+    b[4 * g + 0] = _mm256_shuffle_ps(a[4 * g], a[4 * g + 2], 0x44);
+    b[4 * g + 1] = _mm256_shuffle_ps(a[4 * g], a[4 * g + 2], 0xEE);
+    b[4 * g + 2] = _mm256_shuffle_ps(a[4 * g + 1], a[4 * g + 3], 0x44);
+    b[4 * g + 3] = _mm256_shuffle_ps(a[4 * g + 1], a[4 * g + 3], 0xEE);
+  }
+  // b[4g+c] 128-bit half h = column 4h+c of rows 4g..4g+3.
+  for (int c = 0; c < 4; ++c) {
+    _mm256_storeu_ps(dst + c * ldd, _mm256_permute2f128_ps(b[c], b[4 + c], 0x20));
+    _mm256_storeu_ps(dst + (4 + c) * ldd, _mm256_permute2f128_ps(b[c], b[4 + c], 0x31));
+  }
+}
+#else
+constexpr bool kHasTranspose = false;
+HWY_INLINE void TransposeBlock(const float*, int64_t, float*, int64_t) {}
+#endif
+
+// `cols` decoded weight lines (natural order, row stride k) into one W panel
+// (Kp × NR, k' order), zero for k ≥ K and for columns past `cols`. Full
+// chunks of a full panel go through kL×kL transposes; the rest element by element.
+void PackWPanel(const float* lines, int64_t cols, int64_t k, int64_t d_len, float* HWY_RESTRICT wp) {
+  static_assert(kNR % kL == 0 && 16 % kL == 0, "the panel splits into kL x kL blocks");
+  alignas(64) float tile[kNR][16];
+  for (int64_t t = 0; t < d_len; ++t) {
+    const int64_t k0 = 16 * t, valid = std::min<int64_t>(16, k - k0);
+    if (kHasTranspose && cols == kNR && valid == 16) {
+      for (int cg = 0; cg < kNR; cg += kL)
+        for (int jb = 0; jb < 16; jb += kL)
+          TransposeBlock(lines + cg * k + k0 + jb, k, wp + (jb * d_len + t) * kNR + cg, d_len * kNR);
+      continue;
+    }
+    for (int64_t col = 0; col < kNR; ++col) {
+      int64_t j = 0;
+      if (col < cols)
+        for (; j < valid; ++j) tile[col][j] = lines[col * k + k0 + j];
+      for (; j < 16; ++j) tile[col][j] = 0.0f;
+    }
+    for (int j = 0; j < 16; ++j) {
+      float* o = wp + (j * d_len + t) * kNR;
+      for (int col = 0; col < kNR; ++col) o[col] = tile[col][j];
+    }
+  }
+}
+
 bool DenseGemm(const float* a, int64_t m, const PackedLines* b, float* c, int threads) {
   if constexpr (!kGemmHasFma) {
     return false;
@@ -178,15 +212,14 @@ bool DenseGemm(const float* a, int64_t m, const PackedLines* b, float* c, int th
       parallel_for(a_panels, threads, 1, [&](int64_t p0, int64_t p1) { PackA(a0, mb, k, kp, p0, p1, ap.get()); });
       parallel_for(n, threads, kNR, [&](int64_t n0, int64_t n1) {
         auto wp = hwy::AllocateAligned<float>(static_cast<size_t>(nc * kp));
-        std::vector<float> line(static_cast<size_t>(k));
+        std::vector<float> lines(static_cast<size_t>(kNR * k));
         for (int64_t j0 = n0; j0 < n1; j0 += nc) {
           const int64_t nb = std::min(nc, n1 - j0);
           const int64_t w_panels = (nb + kNR - 1) / kNR;
-          std::fill_n(wp.get(), w_panels * kp * kNR, 0.0f);
-          for (int64_t r = 0; r < nb; ++r) {
-            decode_line_natural(*b, j0 + r, line.data());
-            float* dst = wp.get() + (r / kNR) * kp * kNR + (r % kNR);
-            for (int64_t kk = 0; kk < k; ++kk) dst[((kk & 15) * d_len + (kk >> 4)) * kNR] = line[kk];
+          for (int64_t q = 0; q < w_panels; ++q) {
+            const int64_t cols = std::min<int64_t>(kNR, nb - q * kNR);
+            decode_lines_natural(*b, j0 + q * kNR, cols, lines.data(), k);
+            PackWPanel(lines.data(), cols, k, d_len, wp.get() + q * kp * kNR);
           }
           for (int64_t p = 0; p < a_panels; ++p) {
             const int rows = static_cast<int>(std::min<int64_t>(kMR, mb - p * kMR));

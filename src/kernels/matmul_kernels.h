@@ -13,7 +13,15 @@ namespace hifloat::kernels {
 // Dense fp32 A (m×k) × packed lines B, accumulation kFp32 (16-lane FMA rule).
 bool matmul_dense_fp32(const float* a, int64_t m, const PackedLines& b, float* c, int threads);
 
-// Dense fp32 A with 1 ≤ m ≤ 512 rows × HiF4 lines, kFp32, decoding in registers
+// Activation rows the GEMV kernel (gemv_hif4.cc) takes, in groups of 4 per
+// pass over a block of weight lines (which stays in L2 for the next group).
+// Its time grows linearly with M (~0.41 ms per row at 4096×4096, Zen 4, 1
+// thread), while the lane-major GEMM of matmul_dense_gemm.cc first decodes and
+// packs all weights (~7 ms there) and then costs ~0.32 ms per row; the two
+// meet near M ≈ 100 (docs/performance.md).
+constexpr int64_t kGemvMaxRows = 96;
+
+// Dense fp32 A with 1 ≤ m ≤ kGemvMaxRows rows × HiF4 lines, kFp32, decoding in registers
 // (gemv_hif4.cc); false where the target or operands have no such path.
 bool gemv_hif4(const float* a, int64_t m, const PackedLines& w, float* c, int threads);
 // The same for m ≥ kGemmMinRows: lane-major packed outer-product GEMM
@@ -37,12 +45,13 @@ void quantize_activations_q8(const float* a, int64_t k, int8_t* q, float* d);
 // (exact fp64 block sums, matmul_dense_blocksum.cc); false for kFp32.
 bool matmul_dense_blocksum(const float* a, int64_t m, const PackedLines& b, Accumulation acc, float* c, int threads);
 
-// Line `row` of b (k values along K, natural order) to fp32, with table
-// decoders for hif4 and hif8 and the codec for other formats (matmul_dense_gemm.cc).
-void decode_line_natural(const PackedLines& b, int64_t row, float* out);
+// Lines row..row+count-1 of b (k values each, natural K order) to fp32 at
+// out + r*ld, through the format's fast tensor decoder (fast_paths.h) where it
+// has one, else its Codec (matmul_decode.cc). Equal to PackedLines::decode_row.
+void decode_lines_natural(const PackedLines& b, int64_t row, int64_t count, float* out, int64_t ld);
 
-// Decodes `count` consecutive lines starting at `row` to fp32 (k values each,
-// stride `ld`), using a fast decoder where the format has one.
+// The same lines with each 16-value chunk in sigma order (matmul_layout.h),
+// zero padded to a multiple of 16 (matmul_dense.cc's panels).
 void decode_lines(const PackedLines& b, int64_t row, int64_t count, float* out, int64_t ld);
 
 }  // namespace hifloat::kernels
