@@ -9,12 +9,15 @@
 #include <cstring>
 #include <limits>
 #include <random>
+#include <span>
+#include <string>
 #include <vector>
 
 #include "core/exact_sum.h"
 #include "core/matmul_operands.h"
 #include "hifloat/error.h"
 #include "hifloat/matmul.h"
+#include "matmul_test_util.h"
 
 namespace hifloat {
 namespace {
@@ -273,6 +276,43 @@ TEST(MatmulApi, ClearErrors) {
   three_d.shape = {2, 64, 8};
   EXPECT_THROW(matmul(a.data(), 3, 128, three_d, c.data()), Error);
   EXPECT_THROW(matmul(pa, random_hif4({64, 8}, 0, 4), c.data()), Error);  // K 128 vs 64
+}
+
+// A PackedView reads bytes it does not own (here at an odd offset inside a
+// larger buffer): every product equals the one on the owning Packed, and the
+// byte-count check still names the mismatch.
+TEST(MatmulApi, ViewOfForeignBytesEqualsPacked) {
+  using testing::random_floats;
+  for (const char* format : {"hif4", "hif8", "nvfp4"}) {
+    const std::vector<float> x = random_floats(40 * 100, 70);
+    const Packed w = encode(parse_format(format), x.data(), {40, 100}, 1);
+    std::vector<uint8_t> buffer(w.data.size() + 3, 0xEE);
+    std::copy(w.data.begin(), w.data.end(), buffer.begin() + 1);
+    PackedView v;
+    v.format = w.format;
+    v.shape = w.shape;
+    v.axis = w.axis;
+    v.data = std::span<const uint8_t>(buffer.data() + 1, w.data.size());
+    const std::vector<float> a = random_floats(9 * 100, 71);
+    for (Accumulation acc : {Accumulation::kExact, Accumulation::kFp32, Accumulation::kFp32Truncate}) {
+      for (const int m : {1, 9}) {
+        MatmulOptions opt;
+        opt.accumulation = acc;
+        std::vector<float> want(static_cast<size_t>(m * 40)), got(want.size(), -7.0f);
+        linear(a.data(), m, 100, w, want.data(), opt);
+        linear(a.data(), m, 100, v, got.data(), opt);
+        EXPECT_EQ(std::memcmp(got.data(), want.data(), want.size() * sizeof(float)), 0) << format << " m=" << m;
+      }
+    }
+    v.data = v.data.first(v.data.size() - 1);
+    std::vector<float> c(40);
+    try {
+      linear(a.data(), 1, 100, v, c.data());
+      FAIL() << format;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("expected " + std::to_string(w.data.size())), std::string::npos) << e.what();
+    }
+  }
 }
 
 TEST(MatmulApi, NaNUnitPoisonsOnlyItsOutputs) {

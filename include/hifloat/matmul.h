@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -37,15 +38,28 @@ struct MatmulOptions {
   bool reference = false;  // force the scalar reference (same results, slow)
 };
 
+// A packed operand read in place: the bytes stay where they are (a Packed, a
+// numpy array, a memory-mapped file) and must outlive the call, so a product
+// never copies its weights. A Packed converts implicitly.
+struct PackedView {
+  FormatSpec format;
+  Shape shape;
+  int axis = -1;  // normalised, in [0, rank)
+  std::span<const uint8_t> data;
+
+  PackedView() = default;
+  PackedView(const Packed& p) : format(p.format), shape(p.shape), axis(p.axis), data(p.data) {}  // NOLINT: implicit
+};
+
 // Dense activations × packed weights.
-void matmul(const float* a, int64_t m, int64_t k, const Packed& b, float* c, const MatmulOptions& opt = {});
-void matmul(const bfloat16* a, int64_t m, int64_t k, const Packed& b, float* c, const MatmulOptions& opt = {});
-void linear(const float* a, int64_t m, int64_t k, const Packed& w, float* c, const MatmulOptions& opt = {});
-void linear(const bfloat16* a, int64_t m, int64_t k, const Packed& w, float* c, const MatmulOptions& opt = {});
+void matmul(const float* a, int64_t m, int64_t k, const PackedView& b, float* c, const MatmulOptions& opt = {});
+void matmul(const bfloat16* a, int64_t m, int64_t k, const PackedView& b, float* c, const MatmulOptions& opt = {});
+void linear(const float* a, int64_t m, int64_t k, const PackedView& w, float* c, const MatmulOptions& opt = {});
+void linear(const bfloat16* a, int64_t m, int64_t k, const PackedView& w, float* c, const MatmulOptions& opt = {});
 
 // Both operands packed, in the same format.
-void matmul(const Packed& a, const Packed& b, float* c, const MatmulOptions& opt = {});
-void linear(const Packed& a, const Packed& w, float* c, const MatmulOptions& opt = {});
+void matmul(const PackedView& a, const PackedView& b, float* c, const MatmulOptions& opt = {});
+void linear(const PackedView& a, const PackedView& w, float* c, const MatmulOptions& opt = {});
 
 // The accumulation block along K that docs/matmul.md uses for a format: its
 // block length (hif4 64, nvfp4 16, MX 32, int4 G), or 64 for formats without
@@ -56,10 +70,10 @@ int64_t accumulation_block(const FormatSpec& format);
 // A is quantised per 64 values to int8 with an fp32 scale d, then every output
 // is the fp32 chain over units of fp32(I_u) · fp32(d_u · S_u/4), I_u an exact
 // integer dot product. W / B must be packed "hif4"; only kFp32 accumulation.
-void linear_q8(const float* a, int64_t m, int64_t k, const Packed& w, float* c, const MatmulOptions& opt = {});
-void linear_q8(const bfloat16* a, int64_t m, int64_t k, const Packed& w, float* c, const MatmulOptions& opt = {});
-void matmul_q8(const float* a, int64_t m, int64_t k, const Packed& b, float* c, const MatmulOptions& opt = {});
-void matmul_q8(const bfloat16* a, int64_t m, int64_t k, const Packed& b, float* c, const MatmulOptions& opt = {});
+void linear_q8(const float* a, int64_t m, int64_t k, const PackedView& w, float* c, const MatmulOptions& opt = {});
+void linear_q8(const bfloat16* a, int64_t m, int64_t k, const PackedView& w, float* c, const MatmulOptions& opt = {});
+void matmul_q8(const float* a, int64_t m, int64_t k, const PackedView& b, float* c, const MatmulOptions& opt = {});
+void matmul_q8(const bfloat16* a, int64_t m, int64_t k, const PackedView& b, float* c, const MatmulOptions& opt = {});
 
 // The activation quantisation of docs/matmul.md §7 for one row of k values:
 // writes ceil(k/64)*64 int8 values to q (tail zero) and ceil(k/64) scales to d.

@@ -11,6 +11,7 @@
 #include <nanobind/stl/vector.h>
 
 #include <algorithm>
+#include <span>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -33,13 +34,15 @@ namespace {
 using Bytes = nb::ndarray<nb::ro, nb::c_contig, nb::device::cpu, uint8_t>;
 using Dense = nb::ndarray<nb::ro, nb::c_contig, nb::device::cpu>;
 
-Packed make_packed(const Bytes& data, std::string_view format, const std::vector<int64_t>& shape, int axis) {
-  Packed p;
+// The packed operand read in place from the numpy bytes (no copy: for a GEMV
+// the weights' copy took longer than the product). nanobind keeps the array
+// alive for the call; the product runs with the GIL released but never writes it.
+PackedView make_view(const Bytes& data, std::string_view format, const std::vector<int64_t>& shape, int axis) {
+  PackedView p;
   p.format = parse_format(format);
   p.shape = shape;
   p.axis = normalize_axis(p.shape, axis);
-  const uint8_t* bytes = data.data();
-  p.data.assign(bytes, bytes + data.size());
+  p.data = std::span<const uint8_t>(data.data(), data.size());
   return p;
 }
 
@@ -52,7 +55,7 @@ MatmulOptions options(std::string_view accumulate, int threads) {
 }
 
 // The N of the packed second operand: the dimension that is not K.
-int64_t n_of(const Packed& b, bool as_linear) {
+int64_t n_of(const PackedView& b, bool as_linear) {
   if (b.shape.size() != 2) throw Error("matmul: the packed second operand must be 2-d");
   return as_linear ? b.shape[0] : b.shape[1];
 }
@@ -65,7 +68,7 @@ nb::ndarray<nb::numpy, float> matmul_dense_py(const Dense& a, std::string_view k
                                               const std::vector<int64_t>& b_shape, int b_axis,
                                               std::string_view accumulate, bool as_linear, int threads,
                                               std::string_view activations) {
-  const Packed b = make_packed(b_data, b_format, b_shape, b_axis);
+  const PackedView b = make_view(b_data, b_format, b_shape, b_axis);
   const MatmulOptions opt = options(accumulate, threads);
   if (activations != "float" && activations != "int8") {
     throw Error("matmul: unknown activations '" + std::string(activations) + "' (expected float or int8)");
@@ -123,8 +126,8 @@ nb::ndarray<nb::numpy, float> matmul_packed_py(const Bytes& a_data, std::string_
                                                std::string_view b_format, const std::vector<int64_t>& b_shape,
                                                int b_axis, std::string_view accumulate, bool as_linear,
                                                int threads) {
-  const Packed a = make_packed(a_data, a_format, a_shape, a_axis);
-  const Packed b = make_packed(b_data, b_format, b_shape, b_axis);
+  const PackedView a = make_view(a_data, a_format, a_shape, a_axis);
+  const PackedView b = make_view(b_data, b_format, b_shape, b_axis);
   const MatmulOptions opt = options(accumulate, threads);
   const int64_t m = a.shape.size() == 2 ? a.shape[0] : 1, n = n_of(b, as_linear);
   std::vector<float> c(static_cast<size_t>(m * n));

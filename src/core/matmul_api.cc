@@ -64,26 +64,26 @@ void run_packed(const PackedLines& a, const PackedLines& b, float* c, const Matm
 
 }  // namespace
 
-void matmul(const float* a, int64_t m, int64_t k, const Packed& b, float* c, const MatmulOptions& opt) {
+void matmul(const float* a, int64_t m, int64_t k, const PackedView& b, float* c, const MatmulOptions& opt) {
   run_dense(a, m, k, view_lines(b, 0, "B"), c, opt);
 }
-void matmul(const bfloat16* a, int64_t m, int64_t k, const Packed& b, float* c, const MatmulOptions& opt) {
+void matmul(const bfloat16* a, int64_t m, int64_t k, const PackedView& b, float* c, const MatmulOptions& opt) {
   const PackedLines bl = view_lines(b, 0, "B");
   const std::vector<float> af = widen(a, m, k);
   run_dense(af.data(), m, k, bl, c, opt);
 }
-void linear(const float* a, int64_t m, int64_t k, const Packed& w, float* c, const MatmulOptions& opt) {
+void linear(const float* a, int64_t m, int64_t k, const PackedView& w, float* c, const MatmulOptions& opt) {
   run_dense(a, m, k, view_lines(w, 1, "W"), c, opt);
 }
-void linear(const bfloat16* a, int64_t m, int64_t k, const Packed& w, float* c, const MatmulOptions& opt) {
+void linear(const bfloat16* a, int64_t m, int64_t k, const PackedView& w, float* c, const MatmulOptions& opt) {
   const PackedLines wl = view_lines(w, 1, "W");
   const std::vector<float> af = widen(a, m, k);
   run_dense(af.data(), m, k, wl, c, opt);
 }
-void matmul(const Packed& a, const Packed& b, float* c, const MatmulOptions& opt) {
+void matmul(const PackedView& a, const PackedView& b, float* c, const MatmulOptions& opt) {
   run_packed(view_lines(a, 1, "A"), view_lines(b, 0, "B"), c, opt);
 }
-void linear(const Packed& a, const Packed& w, float* c, const MatmulOptions& opt) {
+void linear(const PackedView& a, const PackedView& w, float* c, const MatmulOptions& opt) {
   run_packed(view_lines(a, 1, "A"), view_lines(w, 1, "W"), c, opt);
 }
 

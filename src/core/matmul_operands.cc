@@ -51,9 +51,9 @@ int64_t accumulation_block(const FormatSpec& format) {
   return 64;
 }
 
-PackedLines view_lines(const Packed& p, int k_axis, const std::string& what) {
+PackedLines view_lines(const PackedView& p, int k_axis, const std::string& what) {
   PackedLines v;
-  v.packed = &p;
+  v.packed = p;
   v.what = what;
   const std::string fmt = p.format.str();
   try {
@@ -100,8 +100,8 @@ PackedLines view_lines(const Packed& p, int k_axis, const std::string& what) {
 }
 
 void check_same_format(const PackedLines& a, const PackedLines& b) {
-  const FormatSpec& fa = a.packed->format;
-  const FormatSpec& fb = b.packed->format;
+  const FormatSpec& fa = a.packed.format;
+  const FormatSpec& fb = b.packed.format;
   bool same = fa.name == fb.name;
   // Options that change the stored layout must agree too; encode-only options
   // (rounding, seed, overflow) do not matter for a product of stored values.
@@ -117,7 +117,7 @@ void PackedLines::decode_row(int64_t row, float* out) const {
   if (elementwise) {
     for (int64_t kk = 0; kk < k; ++kk) {
       const int64_t idx = k_major ? kk * rows + row : row * k + kk;
-      codec->decode_block(packed->data.data() + header_bytes + idx, header(), std::span<float>(out + kk, 1));
+      codec->decode_block(packed.data.data() + header_bytes + idx, header(), std::span<float>(out + kk, 1));
     }
     return;
   }

@@ -12,21 +12,21 @@
 namespace hifloat {
 
 struct PackedLines {
-  const Packed* packed = nullptr;
+  PackedView packed;             // the operand (its bytes are not owned)
   std::string what;              // "A", "B" or "W", for messages
   std::unique_ptr<Codec> codec;  // null for hif4 until its codec is registered
   int64_t rows = 0;              // lines (M for A, N for B/W)
   int64_t k = 0;                 // length of each line (K)
-  bool elementwise = false;      // one byte per element in C order of packed->shape
+  bool elementwise = false;      // one byte per element in C order of packed.shape
   bool k_major = false;          // elementwise and stored as (K, rows)
   int64_t block_len = 1;         // values per record along K (padded); 1 when elementwise
   int64_t blocks_per_row = 0;    // records per line
   size_t record_bytes = 1;
   size_t header_bytes = 0;
 
-  const uint8_t* header() const { return packed->data.data(); }
+  const uint8_t* header() const { return packed.data.data(); }
   const uint8_t* record(int64_t row, int64_t block) const {
-    return packed->data.data() + header_bytes +
+    return packed.data.data() + header_bytes +
            static_cast<size_t>(row * blocks_per_row + block) * record_bytes;
   }
   // Decoded values of line `row` (k floats), by the format's reference decoder.
@@ -37,7 +37,7 @@ struct PackedLines {
 // (0 for matmul's B of shape (K, N), 1 for A of shape (M, K) and linear's W of
 // shape (N, K)); a 1-d A (K,) is one line. Throws Error when the rank, the
 // blocking axis or the byte count is wrong.
-PackedLines view_lines(const Packed& p, int k_axis, const std::string& what);
+PackedLines view_lines(const PackedView& p, int k_axis, const std::string& what);
 
 // Checks that A and B can be multiplied as packed operands (same format).
 void check_same_format(const PackedLines& a, const PackedLines& b);

@@ -83,9 +83,9 @@ void quantize_activations_q8(const float* a, int64_t k, int8_t* q, float* d) {
 namespace {
 
 void run_q8(const float* a, int64_t m, int64_t k, const PackedLines& w, float* c, const MatmulOptions& opt) {
-  if (w.packed->format.name != "hif4") {
+  if (w.packed.format.name != "hif4") {
     throw Error("matmul_q8: packed " + w.what + " must be hif4 (int8-activation products are defined for HiF4 weights), got " +
-                w.packed->format.name);
+                w.packed.format.name);
   }
   if (opt.accumulation != Accumulation::kFp32) {
     throw Error("matmul_q8: accumulation '" + std::string(accumulation_name(opt.accumulation)) +
@@ -115,17 +115,17 @@ std::vector<float> widen(const bfloat16* a, int64_t m, int64_t k) {
 
 }  // namespace
 
-void linear_q8(const float* a, int64_t m, int64_t k, const Packed& w, float* c, const MatmulOptions& opt) {
+void linear_q8(const float* a, int64_t m, int64_t k, const PackedView& w, float* c, const MatmulOptions& opt) {
   run_q8(a, m, k, view_lines(w, 1, "W"), c, opt);
 }
-void linear_q8(const bfloat16* a, int64_t m, int64_t k, const Packed& w, float* c, const MatmulOptions& opt) {
+void linear_q8(const bfloat16* a, int64_t m, int64_t k, const PackedView& w, float* c, const MatmulOptions& opt) {
   const PackedLines wl = view_lines(w, 1, "W");
   run_q8(widen(a, m, k).data(), m, k, wl, c, opt);
 }
-void matmul_q8(const float* a, int64_t m, int64_t k, const Packed& b, float* c, const MatmulOptions& opt) {
+void matmul_q8(const float* a, int64_t m, int64_t k, const PackedView& b, float* c, const MatmulOptions& opt) {
   run_q8(a, m, k, view_lines(b, 0, "B"), c, opt);
 }
-void matmul_q8(const bfloat16* a, int64_t m, int64_t k, const Packed& b, float* c, const MatmulOptions& opt) {
+void matmul_q8(const bfloat16* a, int64_t m, int64_t k, const PackedView& b, float* c, const MatmulOptions& opt) {
   const PackedLines bl = view_lines(b, 0, "B");
   run_q8(widen(a, m, k).data(), m, k, bl, c, opt);
 }

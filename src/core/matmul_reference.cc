@@ -91,7 +91,7 @@ float reference_dot_packed(const float* a, const float* b, int64_t k, int64_t bl
 
 void reference_matmul(const float* a, int64_t m, const PackedLines& b, Accumulation acc, float* c) {
   const int64_t k = b.k, n = b.rows;
-  const int64_t block = accumulation_block(b.packed->format);
+  const int64_t block = accumulation_block(b.packed.format);
   std::vector<float> w(static_cast<size_t>(n * k));
   for (int64_t j = 0; j < n; ++j) b.decode_row(j, w.data() + j * k);
   for (int64_t i = 0; i < m; ++i)
@@ -100,7 +100,7 @@ void reference_matmul(const float* a, int64_t m, const PackedLines& b, Accumulat
 
 void reference_matmul(const PackedLines& a, const PackedLines& b, Accumulation acc, float* c) {
   const int64_t k = b.k, m = a.rows, n = b.rows;
-  const int64_t block = accumulation_block(b.packed->format);
+  const int64_t block = accumulation_block(b.packed.format);
   std::vector<float> av(static_cast<size_t>(m * k)), bv(static_cast<size_t>(n * k));
   for (int64_t i = 0; i < m; ++i) a.decode_row(i, av.data() + i * k);
   for (int64_t j = 0; j < n; ++j) b.decode_row(j, bv.data() + j * k);

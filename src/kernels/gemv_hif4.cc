@@ -388,7 +388,7 @@ HWY_EXPORT(GemvHif4);
 HWY_EXPORT(HasGemvHif4);
 
 bool gemv_hif4(const float* a, int64_t m, const PackedLines& w, float* c, int threads) {
-  if (m < 1 || m > kGemvMaxRows || w.packed->format.name != "hif4" || w.block_len != 64 || w.record_bytes != 36 ||
+  if (m < 1 || m > kGemvMaxRows || w.packed.format.name != "hif4" || w.block_len != 64 || w.record_bytes != 36 ||
       w.header_bytes != 0 || !HWY_DYNAMIC_DISPATCH(HasGemvHif4)()) {
     return false;
   }

@@ -21,7 +21,7 @@ void decode_lines_natural(const PackedLines& b, int64_t row, int64_t count, floa
   thread_local std::vector<uint8_t> bytes;
   thread_local std::vector<float> values;
   std::span<const uint8_t> in;
-  const uint8_t* data = b.packed->data.data();
+  const uint8_t* data = b.packed.data.data();
   if (b.elementwise && b.k_major) {
     // (K, rows) in C order: gather the lines' codes into (count, K).
     bytes.resize(static_cast<size_t>(count * k));
@@ -48,7 +48,7 @@ void decode_lines_natural(const PackedLines& b, int64_t row, int64_t count, floa
     values.resize(static_cast<size_t>(count * k));
     dst = values.data();
   }
-  if (decode_fast(b.packed->format, in, Shape{count, k}, 1, dst, ExecOptions{})) {
+  if (decode_fast(b.packed.format, in, Shape{count, k}, 1, dst, ExecOptions{})) {
     if (dst != out)
       for (int64_t r = 0; r < count; ++r) std::copy_n(dst + r * k, k, out + r * ld);
     return;

@@ -201,7 +201,7 @@ bool DenseFp32(const float* a_sigma, int64_t m, int64_t kp, const PackedLines* b
     return false;
   } else {
     const int64_t n = b->rows;
-    const bool hif4 = b->packed->format.name == "hif4";
+    const bool hif4 = b->packed.format.name == "hif4";
     const size_t line_bytes = static_cast<size_t>(b->blocks_per_row) * b->record_bytes;
     if (hif4 && m == 1) {
       parallel_for(n, threads, 64, [&](int64_t n0, int64_t n1) {

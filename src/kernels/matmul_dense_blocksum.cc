@@ -331,7 +331,7 @@ void PackPanels(int64_t count, int width, int64_t k, const Operands& op, Line&& 
 
 bool DenseBlockSum(const float* a, int64_t m, const PackedLines* b, Accumulation mode, float* c, int threads) {
   const int64_t n = b->rows, k = b->k;
-  const int64_t block = accumulation_block(b->packed->format);
+  const int64_t block = accumulation_block(b->packed.format);
   if (block <= 0) return false;
   const int64_t blocks = (k + block - 1) / block, kp = blocks * block;
   const Operands op{n, kp, block, blocks, blocksum::ceil_log2(block), blocksum::ceil_log2(kp), mode};

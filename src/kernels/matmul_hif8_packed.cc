@@ -66,7 +66,7 @@ inline CodeTable make_code_table(const PackedLines& p) {
   for (int c = 0; c < 256; ++c) {
     const auto code = static_cast<uint8_t>(c);
     float v = 0;
-    if (p.packed->format.name == "hif8") {
+    if (p.packed.format.name == "hif8") {
       v = hif8_decode(code);
     } else {
       p.codec->decode_block(&code, p.header(), std::span<float>(&v, 1));
@@ -304,8 +304,8 @@ bool Hif8Packed(const PackedLines* a, const PackedLines* b, const CodeTable* tab
                 int threads) {
   const int64_t m = a->rows, n = b->rows, k = b->k;
   const int64_t blocks = (k + kBlock - 1) / kBlock, kp = blocks * kBlock;
-  const uint8_t* acodes = a->packed->data.data() + a->header_bytes;
-  const uint8_t* bcodes = b->packed->data.data() + b->header_bytes;
+  const uint8_t* acodes = a->packed.data.data() + a->header_bytes;
+  const uint8_t* bcodes = b->packed.data.data() + b->header_bytes;
   // Rows of A per pass: at most ~32 MiB of fp64 panels (B is decoded again per pass).
   const int64_t mc = std::max<int64_t>(16 * kMR8, (int64_t{1} << 22) / kp / kMR8 * kMR8);
   const int64_t max_panels = (std::min(m, mc) + kMR8 - 1) / kMR8;
@@ -361,7 +361,7 @@ HWY_EXPORT(Hif8Packed);
 bool matmul_bytes_packed(const PackedLines& a, const PackedLines& b, Accumulation acc, float* c, int threads) {
   if (!a.elementwise || !b.elementwise || a.k != b.k || a.header_bytes != 0 || b.header_bytes != 0) return false;
   if (a.record_bytes != 1 || b.record_bytes != 1) return false;
-  if (a.packed->format.name != "hif8" && (!a.codec || !b.codec)) return false;
+  if (a.packed.format.name != "hif8" && (!a.codec || !b.codec)) return false;
   // Same format and options on both sides (check_same_format), so one table serves both.
   const hif8mm::CodeTable table = hif8mm::make_code_table(b);
   if (!table.usable) return false;

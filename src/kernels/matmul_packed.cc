@@ -8,7 +8,7 @@ bool matmul_hif4_packed(const PackedLines& a, const PackedLines& b, Accumulation
 bool matmul_bytes_packed(const PackedLines& a, const PackedLines& b, Accumulation acc, float* c, int threads);
 
 bool matmul_packed(const PackedLines& a, const PackedLines& b, Accumulation acc, float* c, int threads) {
-  if (a.packed->format.name == "hif4") return matmul_hif4_packed(a, b, acc, c, threads);
+  if (a.packed.format.name == "hif4") return matmul_hif4_packed(a, b, acc, c, threads);
   if (a.elementwise) return matmul_bytes_packed(a, b, acc, c, threads);
   return false;
 }
