@@ -244,11 +244,20 @@ void to_sigma(const float* in, int64_t valid, float* out) {
 
 void decode_lines(const PackedLines& b, int64_t row, int64_t count, float* out, int64_t ld) {
   const int64_t k = b.k;
-  std::vector<float> natural(static_cast<size_t>(count * k));
+  thread_local std::vector<float> natural;  // kept: a panel per call would be allocated and zeroed again
+  natural.resize(static_cast<size_t>(count * k));
   decode_lines_natural(b, row, count, natural.data(), k);
-  for (int64_t r = 0; r < count; ++r)
-    for (int64_t c0 = 0; c0 < k; c0 += 16)
-      to_sigma(natural.data() + r * k + c0, std::min<int64_t>(16, k - c0), out + r * ld + c0);
+  for (int64_t r = 0; r < count; ++r) {
+    const float* in = natural.data() + r * k;
+    float* o = out + r * ld;
+    int64_t c0 = 0;
+    for (; c0 + 16 <= k; c0 += 16)
+      for (int j = 0; j < 8; ++j) {  // sigma: even j first, then odd j
+        o[c0 + j] = in[c0 + 2 * j];
+        o[c0 + 8 + j] = in[c0 + 2 * j + 1];
+      }
+    if (c0 < k) to_sigma(in + c0, k - c0, o + c0);
+  }
 }
 
 bool matmul_dense_fp32(const float* a, int64_t m, const PackedLines& b, float* c, int threads) {
