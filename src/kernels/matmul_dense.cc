@@ -1,8 +1,9 @@
 // Dense fp32 activations × packed weights, accumulation kFp32
 // (docs/matmul.md §2.2: 16 FMA lanes along K, then the halving tree).
 //
-// GEMM: each thread decodes a panel of weight rows to fp32 (sigma order, see
-// matmul_layout.h) and runs an MR×NR register tile of FMA chains over every
+// GEMM: each thread decodes a panel of weight rows to fp32 (HiF4 in sigma
+// order, see matmul_layout.h; other formats in natural order through their
+// SIMD tensor decoders, matmul_decode.cc) and runs an MR×NR register tile of FMA chains over every
 // row of A. GEMV (M = 1) with HiF4 weights decodes in registers and never
 // stores the weights.
 #include <algorithm>
@@ -102,9 +103,10 @@ void DecodeHif4Lines(const uint8_t* first, size_t line_bytes, int64_t units, int
   }
 }
 
-// MR×NR outputs: A rows a[i*lda], weight rows w[j*ldw], both sigma-ordered and
-// zero-padded to kp (a multiple of 16). Writes the finished outputs.
-template <int MR, int NR>
+// MR×NR outputs: A rows a[i*lda], weight rows w[j*ldw], both with their 16-value
+// chunks in the lane order SlotOf (sigma for HiF4, natural for the other
+// formats) and zero-padded to kp (a multiple of 16). Writes the finished outputs.
+template <int MR, int NR, int (*SlotOf)(int)>
 HWY_INLINE void Tile(const float* a, int64_t lda, const float* w, int64_t ldw, int64_t kp, float* c, int64_t ldc,
                      int nr_valid) {
   const D d;
@@ -126,7 +128,7 @@ HWY_INLINE void Tile(const float* a, int64_t lda, const float* w, int64_t ldw, i
   for (int i = 0; i < MR; ++i)
     for (int j = 0; j < nr_valid; ++j) {
       for (size_t v = 0; v < NV; ++v) hn::StoreU(acc[i][j][v], d, lanes + v * L);
-      c[i * ldc + j] = lane_tree(lanes);
+      c[i * ldc + j] = lane_tree_of<SlotOf>(lanes);
     }
 }
 
@@ -135,7 +137,7 @@ constexpr int kNR = L >= 16 ? 4 : 3;
 constexpr int kGemvRows = 8;
 
 // Rows [n0, n1) of C for all m; `decode(row, count, out, ld)` fills a panel.
-template <class Decode>
+template <int (*SlotOf)(int), class Decode>
 void GemmRange(const float* a, int64_t m, int64_t kp, int64_t n, int64_t n0, int64_t n1, float* c, Decode&& decode) {
   const int64_t nb_max = m == 1 ? 64 : std::max<int64_t>(kNR, ((1 << 19) / (4 * kp)) / kNR * kNR);
   std::vector<float> panel(static_cast<size_t>((nb_max + kGemvRows) * kp));
@@ -149,15 +151,15 @@ void GemmRange(const float* a, int64_t m, int64_t kp, int64_t n, int64_t n0, int
     if (m > 1) {
       for (; i + kMR <= m; i += kMR)
         for (int64_t j = 0; j < nb; j += kNR)
-          Tile<kMR, kNR>(a + i * kp, kp, panel.data() + j * kp, kp, kp, c + i * n + j0 + j, n,
+          Tile<kMR, kNR, SlotOf>(a + i * kp, kp, panel.data() + j * kp, kp, kp, c + i * n + j0 + j, n,
                          static_cast<int>(std::min<int64_t>(kNR, nb - j)));
       for (; i < m; ++i)
         for (int64_t j = 0; j < nb; j += kNR)
-          Tile<1, kNR>(a + i * kp, kp, panel.data() + j * kp, kp, kp, c + i * n + j0 + j, n,
+          Tile<1, kNR, SlotOf>(a + i * kp, kp, panel.data() + j * kp, kp, kp, c + i * n + j0 + j, n,
                        static_cast<int>(std::min<int64_t>(kNR, nb - j)));
     } else {
       for (int64_t j = 0; j < nb; j += kGemvRows)
-        Tile<1, kGemvRows>(a, kp, panel.data() + j * kp, kp, kp, c + j0 + j, n,
+        Tile<1, kGemvRows, SlotOf>(a, kp, panel.data() + j * kp, kp, kp, c + j0 + j, n,
                            static_cast<int>(std::min<int64_t>(kGemvRows, nb - j)));
     }
   }
@@ -196,7 +198,9 @@ HWY_INLINE void GemvHif4Rows(const float* a, int64_t kp, const uint8_t* first, s
   }
 }
 
-bool DenseFp32(const float* a_sigma, int64_t m, int64_t kp, const PackedLines* b, float* c, int threads) {
+// a: the m rows of A zero-padded to kp, each 16-value chunk in sigma order for
+// HiF4 weights (their register decoder's order) and natural order otherwise.
+bool DenseFp32(const float* a, int64_t m, int64_t kp, const PackedLines* b, float* c, int threads) {
   if constexpr (!kHasFma) {
     return false;
   } else {
@@ -207,19 +211,22 @@ bool DenseFp32(const float* a_sigma, int64_t m, int64_t kp, const PackedLines* b
       parallel_for(n, threads, 64, [&](int64_t n0, int64_t n1) {
         int64_t j = n0;
         for (; j + 4 <= n1; j += 4)
-          GemvHif4Rows<4>(a_sigma, kp, b->record(j, 0), line_bytes, b->blocks_per_row, c + j);
-        for (; j < n1; ++j) GemvHif4Rows<1>(a_sigma, kp, b->record(j, 0), line_bytes, b->blocks_per_row, c + j);
+          GemvHif4Rows<4>(a, kp, b->record(j, 0), line_bytes, b->blocks_per_row, c + j);
+        for (; j < n1; ++j) GemvHif4Rows<1>(a, kp, b->record(j, 0), line_bytes, b->blocks_per_row, c + j);
       });
       return true;
     }
     parallel_for(n, threads, 64, [&](int64_t n0, int64_t n1) {
-      GemmRange(a_sigma, m, kp, n, n0, n1, c, [&](int64_t row, int64_t count, float* out, int64_t ld) {
-        if (hif4) {
+      if (hif4) {
+        GemmRange<sigma>(a, m, kp, n, n0, n1, c, [&](int64_t row, int64_t count, float* out, int64_t ld) {
           DecodeHif4Lines(b->record(row, 0), line_bytes, b->blocks_per_row, count, kp, out, ld);
-        } else {
-          decode_lines(*b, row, count, out, ld);
-        }
-      });
+        });
+      } else {
+        GemmRange<natural_slot>(a, m, kp, n, n0, n1, c, [&](int64_t row, int64_t count, float* out, int64_t ld) {
+          decode_lines_natural(*b, row, count, out, ld);
+          for (int64_t r = 0; r < count; ++r) std::fill(out + r * ld + b->k, out + r * ld + kp, 0.0f);
+        });
+      }
     });
     return true;
   }
@@ -242,34 +249,23 @@ void to_sigma(const float* in, int64_t valid, float* out) {
 
 }  // namespace
 
-void decode_lines(const PackedLines& b, int64_t row, int64_t count, float* out, int64_t ld) {
-  const int64_t k = b.k;
-  thread_local std::vector<float> natural;  // kept: a panel per call would be allocated and zeroed again
-  natural.resize(static_cast<size_t>(count * k));
-  decode_lines_natural(b, row, count, natural.data(), k);
-  for (int64_t r = 0; r < count; ++r) {
-    const float* in = natural.data() + r * k;
-    float* o = out + r * ld;
-    int64_t c0 = 0;
-    for (; c0 + 16 <= k; c0 += 16)
-      for (int j = 0; j < 8; ++j) {  // sigma: even j first, then odd j
-        o[c0 + j] = in[c0 + 2 * j];
-        o[c0 + 8 + j] = in[c0 + 2 * j + 1];
-      }
-    if (c0 < k) to_sigma(in + c0, k - c0, o + c0);
-  }
-}
-
 bool matmul_dense_fp32(const float* a, int64_t m, const PackedLines& b, float* c, int threads) {
   if (gemv_hif4(a, m, b, c, threads)) return true;
   if (m >= kGemmMinRows && matmul_dense_gemm_fp32(a, m, b, c, threads)) return true;
   const int64_t k = b.k;
   const int64_t kp = (k + 15) / 16 * 16;
-  std::vector<float> a_sigma(static_cast<size_t>(m * kp));
-  for (int64_t i = 0; i < m; ++i)
+  // A in the lane order of the weight panels (DenseFp32), zero-padded to kp.
+  const bool hif4 = b.packed.format.name == "hif4";
+  std::vector<float> a_lanes(static_cast<size_t>(m * kp), 0.0f);
+  for (int64_t i = 0; i < m; ++i) {
+    if (!hif4) {
+      std::copy_n(a + i * k, k, a_lanes.data() + i * kp);
+      continue;
+    }
     for (int64_t c0 = 0; c0 < k; c0 += 16)
-      to_sigma(a + i * k + c0, std::min<int64_t>(16, k - c0), a_sigma.data() + i * kp + c0);
-  return HWY_DYNAMIC_DISPATCH(DenseFp32)(a_sigma.data(), m, kp, &b, c, threads);
+      to_sigma(a + i * k + c0, std::min<int64_t>(16, k - c0), a_lanes.data() + i * kp + c0);
+  }
+  return HWY_DYNAMIC_DISPATCH(DenseFp32)(a_lanes.data(), m, kp, &b, c, threads);
 }
 
 }  // namespace hifloat::kernels

@@ -50,8 +50,4 @@ bool matmul_dense_blocksum(const float* a, int64_t m, const PackedLines& b, Accu
 // has one, else its Codec (matmul_decode.cc). Equal to PackedLines::decode_row.
 void decode_lines_natural(const PackedLines& b, int64_t row, int64_t count, float* out, int64_t ld);
 
-// The same lines with each 16-value chunk in sigma order (matmul_layout.h),
-// zero padded to a multiple of 16 (matmul_dense.cc's panels).
-void decode_lines(const PackedLines& b, int64_t row, int64_t count, float* out, int64_t ld);
-
 }  // namespace hifloat::kernels

@@ -27,6 +27,8 @@ inline float lane_tree_of(const float* stored) {
     for (int j = 0; j < width; ++j) s[j] = s[j] + s[j + width];
   return s[0];
 }
+// Lane j stored at position j (the other formats' panels, matmul_dense.cc).
+constexpr int natural_slot(int j) { return j; }
 // The same over lane sums stored in sigma order.
 inline float lane_tree(const float* s_sigma) { return lane_tree_of<sigma>(s_sigma); }
 
