@@ -301,19 +301,18 @@ HWY_INLINE void Tile(const Operands& op, const TileArgs& t, ExactSum (&slow)[kMR
   }
 }
 
-// Writes `count` lines (k values each, from line(r, buf)) into `width`-wide
+// Writes `count` lines (k values each, line r at rows + r·k) into `width`-wide
 // panels ([kp][width] doubles, zero padded), their bounds per block and line
 // (line_bounds: [panel][block][width]) and merged over each panel (merged:
 // [panel][block]).
-template <class Line>
-void PackPanels(int64_t count, int width, int64_t k, const Operands& op, Line&& line, float* buf, double* panels,
+void PackPanels(int64_t count, int width, int64_t k, const Operands& op, const float* rows, double* panels,
                 Bounds* merged, Bounds* line_bounds) {
   const int64_t npanels = (count + width - 1) / width;
   std::fill_n(panels, npanels * op.kp * width, 0.0);
   std::fill_n(merged, npanels * op.blocks, Bounds{});
   std::fill_n(line_bounds, npanels * op.blocks * width, Bounds{});
   for (int64_t r = 0; r < count; ++r) {
-    const float* x = line(r, buf);
+    const float* x = rows + r * k;
     const int64_t p = r / width;
     const int lane = static_cast<int>(r % width);
     double* dst = panels + p * op.kp * width + lane;
@@ -348,7 +347,7 @@ bool DenseBlockSum(const float* a, int64_t m, const PackedLines* b, Accumulation
     const int64_t a_panels = (mb + kMR - 1) / kMR;
     parallel_for(a_panels, threads, 1, [&](int64_t p0, int64_t p1) {
       const int64_t r1 = std::min(mb, p1 * kMR);
-      PackPanels(r1 - p0 * kMR, kMR, k, op, [&](int64_t r, float*) { return a + (m0 + p0 * kMR + r) * k; }, nullptr,
+      PackPanels(r1 - p0 * kMR, kMR, k, op, a + (m0 + p0 * kMR) * k,
                  ap.get() + p0 * kp * kMR, a_merged.data() + p0 * blocks, a_rows.data() + p0 * blocks * kMR);
     });
     float* c0 = c + m0 * n;
@@ -361,9 +360,7 @@ bool DenseBlockSum(const float* a, int64_t m, const PackedLines* b, Accumulation
       for (int64_t j0 = n0; j0 < n1; j0 += nc) {
         const int64_t nb = std::min(nc, n1 - j0);
         decode_lines_natural(*b, j0, nb, lines.data(), k);
-        PackPanels(
-            nb, kNR, k, op, [&](int64_t r, float*) { return static_cast<const float*>(lines.data() + r * k); },
-            nullptr, wp.get(), w_merged.data(), w_cols.data());
+        PackPanels(nb, kNR, k, op, lines.data(), wp.get(), w_merged.data(), w_cols.data());
         const int64_t w_panels = (nb + kNR - 1) / kNR;
         for (int64_t p = 0; p < a_panels; ++p) {
           for (int64_t q = 0; q < w_panels; ++q) {
