@@ -105,58 +105,49 @@ void PackA(const float* a, int64_t m, int64_t k, int64_t kp, int64_t p0, int64_t
   }
 }
 
-// The kL×kL block src[i·lds + j] to dst[j·ldd + i] (i, j < kL): the 16×16
-// (AVX-512) and 8×8 (AVX2) float transposes by unpack / shuffle stages. Highway
-// 1.0.3 has no lane transpose, so these are raw intrinsics inside the target's
-// namespace, as in gemv_hif4.cc; other targets use the scalar loop of PackWPanel.
-#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+// The kL×kL block src[i·lds + j] to dst[j·ldd + i] (i, j < kL), for the 16×16
+// (AVX-512) and 8×8 (AVX2) vectors. The first two stages work inside 128-bit
+// blocks and are Highway's interleaves; the last moves whole blocks, which
+// Highway 1.0.3 cannot express for both widths, so it is the target's
+// intrinsic (as gemv_hif4.cc does). Other targets use PackWPanel's scalar loop.
+#if HWY_ARCH_X86 && (HWY_TARGET <= HWY_AVX3 || HWY_TARGET == HWY_AVX2)
 constexpr bool kHasTranspose = true;
 HWY_INLINE void TransposeBlock(const float* src, int64_t lds, float* dst, int64_t ldd) {
-  __m512 r[16], a[16], b[16];
-  for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(src + i * lds);
-  // a[2i] 128-bit block q = (r2i, r2i+1) at columns 4q, 4q+1; a[2i+1] at 4q+2, 4q+3.
-  for (int i = 0; i < 8; ++i) {
-    a[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-    a[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  const DG d;
+  const hn::Repartition<uint64_t, DG> d64;
+  VG r[kL], a[kL], b[kL];
+  for (int i = 0; i < kL; ++i) r[i] = hn::LoadU(d, src + i * lds);
+  // a[2i], block q: rows 2i, 2i+1 at columns 4q, 4q+1; a[2i+1]: at 4q+2, 4q+3.
+  for (int i = 0; i < kL / 2; ++i) {
+    a[2 * i] = hn::InterleaveLower(d, r[2 * i], r[2 * i + 1]);
+    a[2 * i + 1] = hn::InterleaveUpper(d, r[2 * i], r[2 * i + 1]);
   }
-  // b[4g+c] block q = column 4q+c of rows 4g..4g+3.
-  for (int g = 0; g < 4; ++g) {
-    b[4 * g + 0] = _mm512_shuffle_ps(a[4 * g], a[4 * g + 2], 0x44);
-    b[4 * g + 1] = _mm512_shuffle_ps(a[4 * g], a[4 * g + 2], 0xEE);
-    b[4 * g + 2] = _mm512_shuffle_ps(a[4 * g + 1], a[4 * g + 3], 0x44);
-    b[4 * g + 3] = _mm512_shuffle_ps(a[4 * g + 1], a[4 * g + 3], 0xEE);
+  // b[4g+c], block q: column 4q+c of rows 4g..4g+3.
+  const auto pairs = [&](VG x, VG y, bool upper) {
+    const auto x64 = hn::BitCast(d64, x), y64 = hn::BitCast(d64, y);
+    return hn::BitCast(d, upper ? hn::InterleaveUpper(d64, x64, y64) : hn::InterleaveLower(d64, x64, y64));
+  };
+  for (int g = 0; g < kL / 4; ++g) {
+    b[4 * g + 0] = pairs(a[4 * g], a[4 * g + 2], false);
+    b[4 * g + 1] = pairs(a[4 * g], a[4 * g + 2], true);
+    b[4 * g + 2] = pairs(a[4 * g + 1], a[4 * g + 3], false);
+    b[4 * g + 3] = pairs(a[4 * g + 1], a[4 * g + 3], true);
   }
-  // Column 4q+c gathers block q of b[c], b[4+c], b[8+c], b[12+c].
+  // Column 4q+c gathers block q of b[c], b[4+c], … (one vector per row group).
   for (int c = 0; c < 4; ++c) {
-    const __m512 e0 = _mm512_shuffle_f32x4(b[c], b[4 + c], 0x44);       // b[c].0 b[c].1 b[4+c].0 b[4+c].1
-    const __m512 e1 = _mm512_shuffle_f32x4(b[8 + c], b[12 + c], 0x44);
-    const __m512 e2 = _mm512_shuffle_f32x4(b[c], b[4 + c], 0xEE);       // blocks 2, 3
-    const __m512 e3 = _mm512_shuffle_f32x4(b[8 + c], b[12 + c], 0xEE);
+#if HWY_TARGET <= HWY_AVX3
+    const __m512 e0 = _mm512_shuffle_f32x4(b[c].raw, b[4 + c].raw, 0x44);  // b[c].0 b[c].1 b[4+c].0 b[4+c].1
+    const __m512 e1 = _mm512_shuffle_f32x4(b[8 + c].raw, b[12 + c].raw, 0x44);
+    const __m512 e2 = _mm512_shuffle_f32x4(b[c].raw, b[4 + c].raw, 0xEE);  // blocks 2, 3
+    const __m512 e3 = _mm512_shuffle_f32x4(b[8 + c].raw, b[12 + c].raw, 0xEE);
     _mm512_storeu_ps(dst + (0 + c) * ldd, _mm512_shuffle_f32x4(e0, e1, 0x88));
     _mm512_storeu_ps(dst + (4 + c) * ldd, _mm512_shuffle_f32x4(e0, e1, 0xDD));
     _mm512_storeu_ps(dst + (8 + c) * ldd, _mm512_shuffle_f32x4(e2, e3, 0x88));
     _mm512_storeu_ps(dst + (12 + c) * ldd, _mm512_shuffle_f32x4(e2, e3, 0xDD));
-  }
-}
-#elif HWY_ARCH_X86 && HWY_TARGET == HWY_AVX2
-constexpr bool kHasTranspose = true;
-HWY_INLINE void TransposeBlock(const float* src, int64_t lds, float* dst, int64_t ldd) {
-  __m256 r[8], a[8], b[8];
-  for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(src + i * lds);
-  for (int i = 0; i < 4; ++i) {
-    a[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-    a[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
-  }
-  for (int g = 0; g < 2; ++g) {
-    b[4 * g + 0] = _mm256_shuffle_ps(a[4 * g], a[4 * g + 2], 0x44);
-    b[4 * g + 1] = _mm256_shuffle_ps(a[4 * g], a[4 * g + 2], 0xEE);
-    b[4 * g + 2] = _mm256_shuffle_ps(a[4 * g + 1], a[4 * g + 3], 0x44);
-    b[4 * g + 3] = _mm256_shuffle_ps(a[4 * g + 1], a[4 * g + 3], 0xEE);
-  }
-  // b[4g+c] 128-bit half h = column 4h+c of rows 4g..4g+3.
-  for (int c = 0; c < 4; ++c) {
-    _mm256_storeu_ps(dst + c * ldd, _mm256_permute2f128_ps(b[c], b[4 + c], 0x20));
-    _mm256_storeu_ps(dst + (4 + c) * ldd, _mm256_permute2f128_ps(b[c], b[4 + c], 0x31));
+#else
+    _mm256_storeu_ps(dst + c * ldd, _mm256_permute2f128_ps(b[c].raw, b[4 + c].raw, 0x20));
+    _mm256_storeu_ps(dst + (4 + c) * ldd, _mm256_permute2f128_ps(b[c].raw, b[4 + c].raw, 0x31));
+#endif
   }
 }
 #else
